@@ -1,0 +1,1 @@
+"""Real Elasticsearch and Redis servers on loopback for tests, the demo and `newsdesk run`."""

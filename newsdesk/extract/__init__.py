@@ -1,0 +1,1 @@
+"""Main text and metadata extraction from article pages."""

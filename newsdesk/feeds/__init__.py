@@ -1,0 +1,1 @@
+"""Feed configuration, polling schedule and feed document parsing."""

@@ -1,0 +1,1 @@
+"""HTTP boundary: bounded fetches mapped onto the error taxonomy."""

@@ -1,0 +1,166 @@
+"""Batch documents into Elasticsearch bulk requests through a queue kept in Redis.
+
+Processed documents wait in a Redis list, not in worker memory, so a worker restart or
+an Elasticsearch outage loses none of them. A flush moves a batch into an in-flight
+list named after the flushing task: if the worker dies mid-request, the redelivered
+task finds the same batch and sends it again (the deterministic ``_id`` with
+``op_type=create`` makes the repeat a counted duplicate, never a second copy).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import ConnectionError as EsConnectionError
+from elasticsearch import TransportError as EsTransportError
+
+from newsdesk.errors import Outcome, TransientError
+from newsdesk.state.redis_state import PREFIX
+
+PENDING_KEY = PREFIX + "index:pending"
+FLUSH_GATE_KEY = PREFIX + "index:flush-scheduled"
+RETRYABLE_ITEM_STATUS = (429, 500, 502, 503, 504)
+
+# Claim a batch: reuse this task's in-flight batch if a crash left one, else move up
+# to N documents from the pending list into it, atomically.
+_CLAIM_LUA = """
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return redis.call('LRANGE', KEYS[2], 0, -1)
+end
+local items = redis.call('LPOP', KEYS[1], tonumber(ARGV[1]))
+if not items then return {} end
+redis.call('RPUSH', KEYS[2], unpack(items))
+return items
+"""
+
+
+def inflight_key(batch_id: str) -> str:
+    """Return the key of the in-flight list of one flush."""
+    return f"{PREFIX}index:inflight:{batch_id}"
+
+
+@dataclass(frozen=True)
+class PendingDocument:
+    """A document waiting to be indexed, with what its outcome needs to be recorded."""
+
+    doc_id: str
+    source: dict[str, Any]
+    url: str
+    feed_id: str | None = None
+    run_id: str | None = None
+
+    def to_json(self) -> str:
+        """Return the JSON line stored in the pending list."""
+        return json.dumps(
+            {
+                "id": self.doc_id,
+                "source": self.source,
+                "url": self.url,
+                "feed_id": self.feed_id,
+                "run_id": self.run_id,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> PendingDocument:
+        """Return the document decoded from a pending-list entry."""
+        data = json.loads(raw)
+        return cls(data["id"], data["source"], data["url"], data.get("feed_id"), data.get("run_id"))
+
+
+@dataclass
+class ItemResult:
+    """The outcome of one document in a bulk request."""
+
+    doc: PendingDocument
+    outcome: str  # indexed, duplicate, failed
+    reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class FlushResult:
+    """Final item outcomes of one flush, and the documents sent back for another try."""
+
+    results: list[ItemResult] = field(default_factory=list)
+    requeued: list[PendingDocument] = field(default_factory=list)
+
+
+def add_pending(r: redis.Redis, doc: PendingDocument) -> bool:
+    """Queue a document for indexing; return True if the caller must schedule a flush.
+
+    The gate is set after the push, so a flush that starts later always sees the doc.
+    """
+    pipe = r.pipeline(transaction=True)
+    pipe.rpush(PENDING_KEY, doc.to_json())
+    pipe.set(FLUSH_GATE_KEY, "1", nx=True, ex=60)
+    _, gate_set = pipe.execute()
+    return bool(gate_set)
+
+
+def open_flush_gate(r: redis.Redis) -> None:
+    """Let the next added document schedule a new flush (called as a flush starts)."""
+    r.delete(FLUSH_GATE_KEY)
+
+
+def pending_count(r: redis.Redis) -> int:
+    """Return how many documents wait to be indexed."""
+    return int(r.llen(PENDING_KEY))
+
+
+def claim_batch(r: redis.Redis, batch_id: str, max_docs: int) -> list[PendingDocument]:
+    """Return this flush's batch, moving up to ``max_docs`` pending documents in flight."""
+    raw = r.eval(_CLAIM_LUA, 2, PENDING_KEY, inflight_key(batch_id), max_docs)
+    return [PendingDocument.from_json(item) for item in raw]
+
+
+def release_batch(r: redis.Redis, batch_id: str, requeue: list[PendingDocument]) -> None:
+    """Drop the in-flight list, putting ``requeue`` back at the head of the pending list."""
+    pipe = r.pipeline(transaction=True)
+    if requeue:
+        pipe.lpush(PENDING_KEY, *[d.to_json() for d in reversed(requeue)])
+    pipe.delete(inflight_key(batch_id))
+    pipe.execute()
+
+
+def bulk_create(es: Elasticsearch, alias: str, docs: list[PendingDocument]) -> FlushResult:
+    """Send one bulk ``create`` request; return each document's outcome.
+
+    Raises TransientError (and classifies nothing) when Elasticsearch is unreachable.
+    """
+    if not docs:
+        return FlushResult()
+    operations: list[dict[str, Any]] = []
+    for doc in docs:
+        operations.append({"create": {"_index": alias, "_id": doc.doc_id}})
+        operations.append(doc.source)
+    try:
+        response = es.bulk(operations=operations, refresh=False)
+    except (EsConnectionError, EsTransportError) as exc:
+        raise TransientError(f"Elasticsearch unavailable: {exc}", reason="es_unavailable") from exc
+    except ApiError as exc:
+        if exc.meta.status in RETRYABLE_ITEM_STATUS:
+            raise TransientError(
+                f"Elasticsearch refused the bulk request: {exc}", reason=f"es_{exc.meta.status}"
+            ) from exc
+        raise
+    result = FlushResult()
+    for doc, item in zip(docs, response["items"], strict=True):
+        status = int(item["create"]["status"])
+        error = item["create"].get("error") or {}
+        if status in (200, 201):
+            result.results.append(ItemResult(doc, Outcome.INDEXED))
+        elif status == 409:
+            result.results.append(ItemResult(doc, Outcome.DUPLICATE, "already_indexed"))
+        elif status in RETRYABLE_ITEM_STATUS:
+            result.requeued.append(doc)
+        else:
+            reason = str(error.get("type", f"status_{status}"))
+            result.results.append(
+                ItemResult(doc, Outcome.FAILED, f"es_rejected_{reason}", str(error.get("reason")))
+            )
+    return result

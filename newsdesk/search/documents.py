@@ -1,0 +1,48 @@
+"""Turn an Article into an Elasticsearch document with a deterministic id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from newsdesk.models import Article
+from newsdesk.urls import host_of, url_id
+
+
+def build_article_document(
+    article: Article, *, indexed_at: datetime | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Return ``(doc_id, source)``; the id is the sha256 of the canonical URL's identity.
+
+    The same article reached twice (a retry, a re-run, a second feed) gets the same id,
+    so it can never become two documents.
+    """
+    source: dict[str, Any] = {
+        "url": article.url,
+        "link": article.link,
+        "final_url": article.final_url,
+        "redirects": list(article.redirects),
+        "title": article.title,
+        "body": article.body,
+        "summary": article.summary,
+        "source": article.source,
+        "domain": host_of(article.url),
+        "feed": list(article.feed_names),
+        "feed_id": list(article.feed_ids),
+        "tags": list(article.tags),
+        "language": article.language,
+        "authors": list(article.authors),
+        "agency": article.agency,
+        "body_source": article.body_source,
+        "published_at": _iso(article.published_at),
+        "published_at_source": article.published_at_source,
+        "updated_at": _iso(article.updated_at),
+        "fetched_at": _iso(article.fetched_at),
+        "indexed_at": _iso(indexed_at or datetime.now(UTC)),
+        "word_count": len(article.body.split()),
+    }
+    return url_id(article.url), {k: v for k, v in source.items() if v not in (None, [], "")}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None

@@ -1,0 +1,1 @@
+"""Pipeline state kept in Redis."""

@@ -1,0 +1,1 @@
+"""Thin Celery wrappers over the plain stage functions in ``newsdesk.stages``."""

@@ -1,0 +1,29 @@
+"""newsdesk.process_article: extract and enrich a fetched page, then queue it for indexing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsdesk.errors import PermanentError
+from newsdesk.models import FetchedPage
+from newsdesk.stages.index import queue_for_index
+from newsdesk.stages.process import process_page
+from newsdesk.state.redis_state import load_page
+from workers import routing
+from workers.app import app
+from workers.task_base import RETRY_POLICY, NewsdeskTask
+
+
+@app.task(name=routing.PROCESS_ARTICLE, base=NewsdeskTask, bind=True, **RETRY_POLICY)
+def process_article(self: NewsdeskTask, payload: dict[str, Any]) -> None:
+    """Process one fetched page."""
+    svc = self.services
+    page = FetchedPage.from_json(payload)
+    html = load_page(svc.redis, page.body_key)
+    if html is None:
+        raise PermanentError(f"{page.final_url}: stored page expired", reason="page_expired")
+    article = process_page(page, html, min_body_chars=svc.settings.min_body_chars)
+    entry = page.entry
+    if queue_for_index(svc.redis, article, feed_id=entry.feed_id, run_id=entry.run_id):
+        routing.send_next(app, routing.PROCESS_ARTICLE, {}, countdown_s=svc.settings.bulk_delay_s)
+    svc.redis.delete(page.body_key)

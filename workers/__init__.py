@@ -1,0 +1,1 @@
+"""Celery application, worker processes, scheduler and the ``newsdesk`` CLI."""

@@ -1,0 +1,97 @@
+"""``newsdesk worker start|check`` and ``newsdesk scheduler [check]``."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import typer
+
+from newsdesk.state.heartbeat import is_alive
+from workers import routing
+from workers.cli.common import connect_redis, console, fail, load_settings
+from workers.services import services
+
+worker_app = typer.Typer(help="Run or health-check a Celery worker.", no_args_is_help=True)
+scheduler_app = typer.Typer(
+    help="Run the scheduler (dispatches due feeds; re-reads the feeds file when it changes).",
+    invoke_without_command=True,
+)
+
+
+def _require_urls() -> None:
+    settings = load_settings()
+    if not settings.redis_url or not settings.es_url:
+        fail(
+            "set NEWSDESK_REDIS_URL and NEWSDESK_ES_URL (or use `newsdesk run` for the embedded stack)"
+        )
+
+
+@worker_app.command("start")
+def start(
+    queues: str = typer.Option(
+        ",".join(routing.QUEUES), "--queues", help="Comma-separated: io, cpu, index."
+    ),
+    concurrency: int = typer.Option(
+        4, "--concurrency", min=1, help="Parallel tasks in this worker."
+    ),
+    pool: str = typer.Option("prefork", "--pool", help="prefork (CPU work), threads (I/O), solo."),
+    loglevel: str = typer.Option("INFO", "--loglevel"),
+) -> None:
+    """Start a Celery worker consuming the given queues."""
+    _require_urls()
+    unknown = set(queues.split(",")) - set(routing.QUEUES)
+    if unknown:
+        fail(f"unknown queue(s) {sorted(unknown)}; known: {', '.join(routing.QUEUES)}")
+    from workers.app import app
+
+    app.worker_main(
+        ["worker", "-Q", queues, "-c", str(concurrency), "-P", pool, "--loglevel", loglevel,
+         "--without-gossip", "--without-mingle"]
+    )  # fmt: skip
+
+
+@worker_app.command("check")
+def check_worker() -> None:
+    """Exit 0 if this host's worker refreshed its heartbeat recently (compose healthcheck)."""
+    settings = load_settings()
+    if not settings.redis_url:
+        fail("NEWSDESK_REDIS_URL is not set")
+    if not is_alive(connect_redis(settings), "worker"):
+        fail("no recent worker heartbeat on this host", code=1)
+    console.print("worker alive")
+
+
+@scheduler_app.callback()
+def scheduler(ctx: typer.Context) -> None:
+    """Run the scheduler loop until SIGTERM or Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return
+    _require_urls()
+    from workers.app import app
+    from workers.scheduler import Scheduler
+
+    settings = load_settings()
+    sched = Scheduler(app, connect_redis(settings), settings)
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        sched.stop_event.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        sched.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.close()
+
+
+@scheduler_app.command("check")
+def check_scheduler() -> None:
+    """Exit 0 if this host's scheduler ticked recently (compose healthcheck)."""
+    settings = load_settings()
+    if not settings.redis_url:
+        fail("NEWSDESK_REDIS_URL is not set")
+    if not is_alive(connect_redis(settings), "scheduler"):
+        fail("no recent scheduler heartbeat on this host", code=1)
+    console.print("scheduler alive")

@@ -1,0 +1,84 @@
+"""The scheduler process: re-reads feeds.yaml when it changes and dispatches due polls."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from pathlib import Path
+
+import redis
+from celery import Celery
+
+from newsdesk.feeds.config import FeedConfigError, feeds_fingerprint, load_feeds
+from newsdesk.scheduling import dispatch_due, sync_schedule
+from newsdesk.search.bulk import FLUSH_GATE_KEY, pending_count
+from newsdesk.settings import Settings
+from newsdesk.state.heartbeat import beat
+from workers import routing
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    """One tick: reload config if changed, dispatch due feeds, kick a stalled index backlog."""
+
+    def __init__(self, app: Celery, r: redis.Redis, settings: Settings) -> None:
+        self.app = app
+        self.r = r
+        self.settings = settings
+        self.rng = random.Random()
+        self._fingerprint: tuple[int, int] | None = None
+        self.stop_event = threading.Event()
+
+    def reload_if_changed(self, path: Path) -> None:
+        """Re-read the feeds file when its mtime or size changed; keep the old set on error."""
+        try:
+            fingerprint = feeds_fingerprint(path)
+        except OSError as exc:
+            log.error("cannot read feeds file %s: %s; keeping the current schedule", path, exc)
+            return
+        if fingerprint == self._fingerprint:
+            return
+        try:
+            feeds = load_feeds(path)
+        except FeedConfigError as exc:
+            # A typo in the file must not stop polling: report it and keep the old feeds.
+            log.error("feeds file rejected, keeping the current schedule:\n%s", exc)
+            self._fingerprint = fingerprint
+            return
+        report = sync_schedule(self.r, feeds, time.time(), self.rng)
+        self._fingerprint = fingerprint
+        log.info(
+            "feeds loaded from %s: %d enabled, %d added, %d removed",
+            path,
+            report.total,
+            report.added,
+            report.removed,
+        )
+
+    def tick(self) -> int:
+        """Run one scheduling step; return the number of polls dispatched."""
+        self.reload_if_changed(self.settings.feeds_path)
+        dispatched = dispatch_due(
+            self.r, time.time(), lambda payload: routing.send(self.app, routing.POLL_FEED, payload)
+        )
+        # Documents left waiting (after an Elasticsearch outage, or a flush that gave up)
+        # get a new flush here, so the backlog drains by itself.
+        if pending_count(self.r) and self.r.set(FLUSH_GATE_KEY, "1", nx=True, ex=60):
+            routing.send(self.app, routing.FLUSH_INDEX, {})
+        beat(self.r, "scheduler", self.settings.heartbeat_ttl_s)
+        return dispatched
+
+    def run_forever(self) -> None:
+        """Tick until :attr:`stop_event` is set, surviving Redis outages."""
+        log.info("scheduler started; feeds file %s", self.settings.feeds_path)
+        while not self.stop_event.is_set():
+            try:
+                self.tick()
+            except redis.RedisError as exc:
+                log.warning("Redis unavailable (%s); retrying in 5 s", exc)
+                self.stop_event.wait(5)
+                continue
+            self.stop_event.wait(self.settings.scheduler_tick_s)
