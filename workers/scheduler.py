@@ -42,7 +42,7 @@ class Scheduler:
         if fingerprint == self._fingerprint:
             return
         try:
-            feeds = load_feeds(path)
+            feeds = load_feeds(path, default_interval_s=self.settings.default_interval_s)
         except FeedConfigError as exc:
             # A typo in the file must not stop polling: report it and keep the old feeds.
             log.error("feeds file rejected, keeping the current schedule:\n%s", exc)

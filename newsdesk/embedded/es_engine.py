@@ -125,8 +125,16 @@ def ensure_user(name: str) -> tuple[int, int]:
 
 
 def grant_traverse(path: Path, uid: int, gid: int) -> None:
-    """Add o+x (enter, not list) to ancestors the ES user cannot pass, e.g. pytest's 0700 dirs."""
+    """Add o+x (enter, not list) to ancestors the ES user cannot pass, such as /root."""
     for folder in reversed(path.resolve().parents):
+        if folder.name.startswith("pytest-of-"):
+            # pytest resets this root to 0700 whenever any pytest session starts, which
+            # would cut a running node off from its files halfway through a test run.
+            raise RuntimeError(
+                f"Elasticsearch data dir {path} is under pytest's private temp root {folder}, "
+                "which the ES user cannot rely on reaching; in tests running as root, use "
+                "tempfile.mkdtemp() (under /tmp) instead of tmp_path for the ES data dir"
+            )
         st = folder.stat()
         if (
             (st.st_uid == uid and st.st_mode & 0o100)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,10 +49,27 @@ def test_embedded_redis_answers_ping_and_stops(tmp_path: Path) -> None:
         _ = server.url
 
 
+@pytest.fixture
+def es_data_dir() -> Iterator[Path]:
+    """A data dir outside pytest's 0700 temp root, which the unprivileged ES user can reach."""
+    # As root ES runs as another user, and pytest re-tightens /tmp/pytest-of-root whenever
+    # any pytest session starts, so tmp_path would cut a running node off its files.
+    path = Path(tempfile.mkdtemp(prefix="newsdesk-es-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.integration
-def test_embedded_elasticsearch_serves_the_9x_client(tmp_path: Path) -> None:
+@pytest.mark.skipif(os.geteuid() != 0, reason="the guard only applies when ES runs as another user")
+def test_elasticsearch_refuses_pytest_temp_root_as_root(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="pytest's private temp root"):
+        EmbeddedElasticsearch(tmp_path / "es").start(timeout_s=5)
+
+
+@pytest.mark.integration
+def test_embedded_elasticsearch_serves_the_9x_client(es_data_dir: Path) -> None:
     # One start only: the node costs ~10 s and ~750 MB, so everything is checked in one go.
-    with EmbeddedElasticsearch(tmp_path / "es") as node:
+    with EmbeddedElasticsearch(es_data_dir) as node:
         pid = node.pid
         assert pid is not None
         assert node.url.startswith("http://127.0.0.1:")
@@ -78,6 +98,6 @@ def test_embedded_elasticsearch_serves_the_9x_client(tmp_path: Path) -> None:
     assert not _process_alive(pid)
     assert node.pid is None
     # The node ran unprivileged when we are root, and kept its logs in the data dir.
-    assert (tmp_path / "es" / "logs" / "console.log").stat().st_size > 0
+    assert (es_data_dir / "logs" / "console.log").stat().st_size > 0
     if os.geteuid() == 0:
-        assert (tmp_path / "es" / "data").stat().st_uid != 0
+        assert (es_data_dir / "data").stat().st_uid != 0

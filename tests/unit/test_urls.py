@@ -28,7 +28,10 @@ pytestmark = pytest.mark.unit
         ),
         ("https://example.org/a?UTM_Campaign=x&Ref=home&GCLID=1", "https://example.org/a"),
         ("https://example.org/a?utm_whatever_new=1&p=2", "https://example.org/a?p=2"),
-        ("https://example.org/a?CMP=share_btn_tw&xtor=RSS-1&ito=2&s_cid=3", "https://example.org/a"),
+        (
+            "https://example.org/a?CMP=share_btn_tw&xtor=RSS-1&ito=2&s_cid=3",
+            "https://example.org/a",
+        ),
         ("https://example.org/a?mc_cid=1&mc_eid=2&igshid=3&_ga=4", "https://example.org/a"),
         # an escaped underscore is still a tracking parameter
         ("https://example.org/a?utm%5Fsource=x&q=1", "https://example.org/a?q=1"),

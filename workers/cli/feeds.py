@@ -8,15 +8,16 @@ import typer
 from rich.table import Table
 
 from newsdesk.feeds.config import Feed, FeedConfigError, load_feeds
+from newsdesk.settings import Settings
 from workers.cli.common import FEEDS_OPTION, JSON_OPTION, fail, load_settings, out, print_json
 
 app = typer.Typer(help="Validate and list the feeds configuration.", no_args_is_help=True)
 
 
-def load_feeds_or_exit(path: Path) -> list[Feed]:
-    """Return the feeds in ``path``; print every problem and exit 2 if the file is invalid."""
+def load_feeds_or_exit(settings: Settings) -> list[Feed]:
+    """Return the configured feeds; print every problem and exit 2 if the file is invalid."""
     try:
-        return load_feeds(path)
+        return load_feeds(settings.feeds_path, default_interval_s=settings.default_interval_s)
     except FeedConfigError as exc:
         fail(f"invalid feeds file:\n{exc}")
 
@@ -24,8 +25,9 @@ def load_feeds_or_exit(path: Path) -> list[Feed]:
 @app.command("validate")
 def validate(feeds: Path | None = FEEDS_OPTION) -> None:
     """Check the feeds file; exit 2 with every problem (file, line, feed, field) if invalid."""
-    path = load_settings(feeds=feeds).feeds_path
-    loaded = load_feeds_or_exit(path)
+    settings = load_settings(feeds=feeds)
+    path = settings.feeds_path
+    loaded = load_feeds_or_exit(settings)
     enabled = sum(1 for f in loaded if f.enabled)
     out.print(f"{path}: OK, {len(loaded)} feed(s), {enabled} enabled")
 
@@ -33,8 +35,9 @@ def validate(feeds: Path | None = FEEDS_OPTION) -> None:
 @app.command("list")
 def list_feeds(feeds: Path | None = FEEDS_OPTION, as_json: bool = JSON_OPTION) -> None:
     """List the configured feeds with their interval, tags and language."""
-    path = load_settings(feeds=feeds).feeds_path
-    loaded = load_feeds_or_exit(path)
+    settings = load_settings(feeds=feeds)
+    path = settings.feeds_path
+    loaded = load_feeds_or_exit(settings)
     if as_json:
         print_json([f.to_json() | {"feed_id": f.feed_id} for f in loaded])
         return

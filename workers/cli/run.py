@@ -51,7 +51,7 @@ def run(
 ) -> None:
     """Run workers and the scheduler; start embedded Redis/Elasticsearch for unset URLs."""
     settings = load_settings(feeds, data_dir, verbose)
-    load_feeds_or_exit(settings.feeds_path)
+    load_feeds_or_exit(settings)
     from workers.app import app
     from workers.scheduler import Scheduler
 
@@ -90,7 +90,7 @@ def ingest(
     if not once:
         fail("only `ingest --once` exists; use `newsdesk run` for continuous ingestion")
     settings = load_settings(feeds, data_dir, verbose)
-    feed_list = load_feeds_or_exit(settings.feeds_path)
+    feed_list = load_feeds_or_exit(settings)
     with services_or_embedded(settings, persist=True) as (resolved, stack):
         summary = _ingest(resolved, stack, feed_list, worker=worker, timeout_s=timeout_s)
     if as_json:
@@ -118,7 +118,7 @@ def demo(
         settings = load_settings(feeds_path, data_dir or Path(tmp) / "engines")
         # The demo always runs on its own embedded engines, never on a configured cluster.
         settings = settings.with_overrides(redis_url=None, es_url=None)
-        feed_list = load_feeds_or_exit(settings.feeds_path)
+        feed_list = load_feeds_or_exit(settings)
         with services_or_embedded(settings, persist=False) as (resolved, stack):
             summary = _ingest(resolved, stack, feed_list, worker=True, timeout_s=timeout_s)
             print_summary(summary)

@@ -1,0 +1,1 @@
+"""Bundled demo news site: fictional outlets, feeds and hostile routes served on loopback."""
