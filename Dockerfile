@@ -7,8 +7,8 @@
 ARG PYTHON_VERSION=3.11
 
 FROM python:${PYTHON_VERSION}-slim AS build
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PYTHONDONTWRITEBYTECODE=1
+# Bytecode is compiled here on purpose: the runtime filesystem is read-only.
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
@@ -25,8 +25,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --no-deps . \
-    && newsdesk --help > /dev/null \
-    && mkdir -p kibana
+    && newsdesk --help > /dev/null
 
 
 FROM python:${PYTHON_VERSION}-slim AS runtime
@@ -41,10 +40,9 @@ RUN groupadd --system --gid 10001 newsdesk \
     && useradd --system --uid 10001 --gid newsdesk --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin newsdesk
 
+# The installed venv is the whole application: data files such as the index template
+# and the Kibana saved objects must ship inside the packages (package data).
 COPY --from=build /opt/venv /opt/venv
-# Kibana saved objects, if kept in the top-level kibana/ folder rather than as package
-# data: a wheel does not carry that folder, so it sits beside the working directory.
-COPY --from=build /src/kibana /app/kibana
 WORKDIR /app
 
 USER newsdesk:newsdesk

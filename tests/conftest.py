@@ -6,6 +6,8 @@ is skipped: if an engine cannot start, the tests that need it fail with its log 
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,12 +47,20 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Return the URL of the embedded Elasticsearch started once for this session."""
-    server = EmbeddedElasticsearch(tmp_path_factory.mktemp("elasticsearch"))
-    url = server.start()
-    yield url
-    server.stop()
+def es_url() -> Iterator[str]:
+    """Return the URL of the embedded Elasticsearch started once for this session.
+
+    Its data lives outside pytest's tmp tree: as root, Elasticsearch runs as its own
+    user, and pytest resets its tmp root to 0700 whenever another session starts.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix="newsdesk-test-es-"))
+    server = EmbeddedElasticsearch(data_dir)
+    try:
+        url = server.start()
+        yield url
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Static content of the demo site: file lookup, in-memory overrides, validators and content types."""
+"""Static content of the demo site: file lookup, in-memory overrides, validators, media types."""
 
 from __future__ import annotations
 
@@ -25,11 +25,23 @@ _CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
 }
-_COMPRESSIBLE_PREFIXES = ("text/", "application/rss+xml", "application/atom+xml", "application/rdf+xml",
-                          "application/xml", "application/yaml", "application/json", "image/svg+xml")
+_COMPRESSIBLE_PREFIXES = (
+    "text/",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/xml",
+    "application/yaml",
+    "application/json",
+    "image/svg+xml",
+)
 # Feeds all end in .xml, so the root element decides between the three feed media types.
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]")
-_FEED_TYPES = {b"rss": "application/rss+xml", b"feed": "application/atom+xml", b"rdf:RDF": "application/rdf+xml"}
+_FEED_TYPES = {
+    b"rss": "application/rss+xml",
+    b"feed": "application/atom+xml",
+    b"rdf:RDF": "application/rdf+xml",
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +107,9 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
-def is_not_modified(resource: Resource, if_none_match: str | None, if_modified_since: str | None) -> bool:
+def is_not_modified(
+    resource: Resource, if_none_match: str | None, if_modified_since: str | None
+) -> bool:
     """Return True if the request's validators match, so a 304 is the right answer."""
     if if_none_match is not None:
         # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
@@ -144,7 +158,9 @@ class SiteContent:
             text, stamp_s = overlaid
             if text is None:
                 return None
-            return self._resource(path, text.replace(BASE_URL_PLACEHOLDER, base_url).encode(), stamp_s)
+            return self._resource(
+                path, text.replace(BASE_URL_PLACEHOLDER, base_url).encode(), stamp_s
+            )
         file_path = self._file_for(path)
         if file_path is None:
             return None
@@ -152,7 +168,9 @@ class SiteContent:
         if file_path.suffix.lower() in TEMPLATED_SUFFIXES:
             # surrogateescape keeps deliberately broken bytes intact instead of failing the request.
             text = body.decode("utf-8", errors="surrogateescape")
-            body = text.replace(BASE_URL_PLACEHOLDER, base_url).encode("utf-8", errors="surrogateescape")
+            body = text.replace(BASE_URL_PLACEHOLDER, base_url).encode(
+                "utf-8", errors="surrogateescape"
+            )
         return self._resource(file_path.name, body, int(file_path.stat().st_mtime))
 
     def _resource(self, name: str, body: bytes, stamp_s: int) -> Resource:
