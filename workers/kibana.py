@@ -9,7 +9,8 @@ import httpx
 
 from newsdesk.settings import Settings
 
-KIBANA_DIR = Path(__file__).resolve().parent.parent / "kibana"
+# Shipped as package data so the app image finds them where the code is installed.
+KIBANA_DIR = Path(__file__).resolve().parent / "kibana_objects"
 READY_TIMEOUT_S = 300.0
 
 

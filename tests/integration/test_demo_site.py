@@ -66,7 +66,9 @@ def _feeds_config(base_url: str, tmp_path: Path) -> dict[str, Any]:
         ("/feeds.yaml.template", "application/yaml; charset=utf-8"),
     ],
 )
-def test_content_types(demo: LoopbackSite, client: httpx.Client, path: str, content_type: str) -> None:
+def test_content_types(
+    demo: LoopbackSite, client: httpx.Client, path: str, content_type: str
+) -> None:
     response = client.get(demo.url(path))
     assert response.status_code == 200
     assert response.headers["content-type"] == content_type
@@ -201,7 +203,9 @@ def test_outlet_feeds_parse_with_at_least_four_entries(
         assert len(parsed.entries) >= 4, feed["name"]
 
 
-def test_broken_and_disabled_feeds(demo: LoopbackSite, client: httpx.Client, tmp_path: Path) -> None:
+def test_broken_and_disabled_feeds(
+    demo: LoopbackSite, client: httpx.Client, tmp_path: Path
+) -> None:
     feeds = {f["name"]: f for f in _feeds_config(demo.base_url, tmp_path)["feeds"]}
     malformed = feedparser.parse(client.get(feeds["Carrow Evening Bulletin"]["url"]).content)
     assert malformed.bozo
@@ -210,7 +214,9 @@ def test_broken_and_disabled_feeds(demo: LoopbackSite, client: httpx.Client, tmp
     assert feeds["Calder Radio News"]["enabled"] is False
 
 
-def test_feed_links_resolve_except_the_broken_ones(demo: LoopbackSite, client: httpx.Client) -> None:
+def test_feed_links_resolve_except_the_broken_ones(
+    demo: LoopbackSite, client: httpx.Client
+) -> None:
     article_paths = {a["path"] for a in ARTICLES}
     seen: set[str] = set()
     for feed_path in OUTLET_FEEDS:
@@ -228,7 +234,7 @@ def test_feed_links_resolve_except_the_broken_ones(demo: LoopbackSite, client: h
                 assert response.headers["content-type"].startswith("text/html"), path
                 assert bare in article_paths, path
     assert article_paths <= seen
-    assert MISSING_LINKS | NOT_HTML_LINKS <= seen
+    assert seen >= MISSING_LINKS | NOT_HTML_LINKS
 
 
 def test_harbor_feed_lists_one_story_twice_with_tracking(
@@ -236,7 +242,7 @@ def test_harbor_feed_lists_one_story_twice_with_tracking(
 ) -> None:
     quirk = next(q for q in QUIRKS if q["kind"] == "duplicate_with_tracking")
     entries = feedparser.parse(client.get(demo.url(quirk["feed"])).content).entries
-    links = [_path_of(e.link, demo.base_url) + ("#comments" if "#" in e.link else "") for e in entries]
+    links = [e.link.removeprefix(demo.base_url) for e in entries]
     assert links.count(quirk["same_as"]) == 1
     assert quirk["link"] in links
 

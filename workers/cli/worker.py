@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from types import FrameType
 
@@ -36,10 +37,11 @@ def start(
         4, "--concurrency", min=1, help="Parallel tasks in this worker."
     ),
     pool: str = typer.Option("prefork", "--pool", help="prefork (CPU work), threads (I/O), solo."),
-    loglevel: str = typer.Option("INFO", "--loglevel"),
+    loglevel: str | None = typer.Option(None, "--loglevel", help="Default: $NEWSDESK_LOG_LEVEL."),
 ) -> None:
     """Start a Celery worker consuming the given queues."""
     _require_urls()
+    loglevel = loglevel or load_settings().log_level
     unknown = set(queues.split(",")) - set(routing.QUEUES)
     if unknown:
         fail(f"unknown queue(s) {sorted(unknown)}; known: {', '.join(routing.QUEUES)}")
@@ -72,6 +74,7 @@ def scheduler(ctx: typer.Context) -> None:
     from workers.scheduler import Scheduler
 
     settings = load_settings()
+    logging.getLogger().setLevel(settings.log_level.upper())
     sched = Scheduler(app, connect_redis(settings), settings)
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
