@@ -47,7 +47,8 @@ def import_saved_objects(
             )
             if response.status_code != 200 or not response.json().get("success", False):
                 raise KibanaImportError(
-                    f"Kibana rejected {path.name}: HTTP {response.status_code} {response.text[:500]}"
+                    f"Kibana rejected {path.name}: "
+                    f"HTTP {response.status_code} {response.text[:500]}"
                 )
             imported += int(response.json().get("successCount", 0))
     return imported
@@ -65,4 +66,6 @@ def _wait_ready(client: httpx.Client, kibana_url: str, timeout_s: float) -> None
         except httpx.HTTPError as exc:
             last = str(exc) or type(exc).__name__
         time.sleep(2.0)
-    raise KibanaImportError(f"Kibana at {kibana_url} was not ready after {timeout_s:.0f} s ({last})")
+    raise KibanaImportError(
+        f"Kibana at {kibana_url} was not ready after {timeout_s:.0f} s ({last})"
+    )

@@ -29,7 +29,7 @@ RETRY_POLICY: dict[str, Any] = {
 }
 
 
-class NewsdeskTask(Task):  # type: ignore[misc]
+class NewsdeskTask(Task):
     """Base for every stage task."""
 
     abstract = True

@@ -42,7 +42,7 @@ def extract_article(html: str, url: str, *, min_body_chars: int) -> Extracted:
         )
     except (ValueError, TypeError, RecursionError) as exc:
         raise PermanentError(f"{url}: extraction crashed: {exc!r}", reason="extract_error") from exc
-    if doc is None or not getattr(doc, "text", None):
+    if doc is None or isinstance(doc, dict) or not doc.text:
         raise PermanentError(f"{url}: no main text found", reason="extract_empty")
     title = _clean_line(doc.title) if doc.title else None
     body = _paragraphs(doc.text, title)

@@ -54,7 +54,10 @@ def load_validators(r: redis.Redis, feed_id: str) -> Validators:
 
 def save_validators(r: redis.Redis, feed_id: str, validators: Validators) -> None:
     """Remember the validators of the latest successful feed fetch."""
-    mapping = {"etag": validators.etag or "", "last_modified": validators.last_modified or ""}
+    mapping: dict[Any, Any] = {
+        "etag": validators.etag or "",
+        "last_modified": validators.last_modified or "",
+    }
     r.hset(feed_key(feed_id), mapping=mapping)
 
 
@@ -94,7 +97,9 @@ def store_page(r: redis.Redis, key: str, body: bytes, ttl_s: int) -> None:
 def load_page(r: redis.Redis, key: str) -> bytes | None:
     """Return a stored page body, or None if it expired or was never stored."""
     raw = r.get(key)
-    return None if raw is None else zlib.decompress(raw)
+    if raw is None:
+        return None
+    return zlib.decompress(raw if isinstance(raw, bytes) else raw.encode("latin-1"))
 
 
 def schedule_feed(r: redis.Redis, feed_id: str, due_s: float, *, only_if_new: bool = False) -> None:

@@ -41,7 +41,7 @@ ONE_SHOT_RESTART = "no"
 RESTART_POLICIES = re.compile(r"^(no|always|unless-stopped|on-failure(:\d+)?)$")
 LOOPBACK = "127.0.0.1"
 # Stands in for a secret that Compose requires (${NAME:?...}); letters and digits only.
-SECRET_PLACEHOLDER = "Placeholder0123456789"  # noqa: S105 - a stand-in, not a credential
+SECRET_PLACEHOLDER = "Placeholder0123456789"
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}
 INTERPOLATION = re.compile(
     r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"

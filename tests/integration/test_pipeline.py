@@ -56,7 +56,10 @@ def test_feed_to_searchable_articles_each_indexed_once(
 
     base = fixture_site.base_url
     # The library story is listed twice (once with tracking parameters): one document.
-    assert _urls_in_index(es) == [f"{base}/news/bridge-repairs.html", f"{base}/news/library-vote.html"]
+    assert _urls_in_index(es) == [
+        f"{base}/news/bridge-repairs.html",
+        f"{base}/news/library-vote.html",
+    ]
     assert summary.pending == 0
     assert summary.polls == {"polled": 1}
     assert summary.articles == {"failed:http_404": 1, "failed:not_html": 1, "indexed": 2}
@@ -134,7 +137,11 @@ def test_broken_feeds_are_reported_by_name_and_do_not_stop_others(
     )
     summary = _ingest(celery_app, r, es, feeds)
 
-    assert summary.polls == {"polled": 1, "poll_failed:http_410": 1, "poll_failed:malformed_feed": 1}
+    assert summary.polls == {
+        "polled": 1,
+        "poll_failed:http_410": 1,
+        "poll_failed:malformed_feed": 1,
+    }
     assert summary.count("articles", "indexed") == 2
     details = {f["feed_id"]: f["detail"] for f in summary.failures if f["kind"] == "polls"}
     assert 'feed "Half Feed"' in details["half-feed"]

@@ -63,7 +63,8 @@ def print_json(data: Any) -> None:
 
 def connect_redis(settings: Settings) -> redis.Redis:
     """Return a Redis client for ``settings``; exit 3 if Redis does not answer."""
-    assert settings.redis_url
+    if not settings.redis_url:
+        fail("NEWSDESK_REDIS_URL is not set")
     client = redis.Redis.from_url(settings.redis_url)
     try:
         client.ping()
@@ -74,7 +75,8 @@ def connect_redis(settings: Settings) -> redis.Redis:
 
 def connect_es(settings: Settings) -> Elasticsearch:
     """Return an Elasticsearch client for ``settings``; exit 3 if it does not answer."""
-    assert settings.es_url
+    if not settings.es_url:
+        fail("NEWSDESK_ES_URL is not set")
     es = build_es_client(
         settings.es_url,
         compat_7x=settings.es_compat_7x,

@@ -99,7 +99,8 @@ def status(as_json: bool = JSON_OPTION, data_dir: Path | None = DATA_DIR_OPTION)
     out.print(f"articles: {totals.articles or '{}'}")
     out.print(f"polls: {totals.polls or '{}'}")
     out.print(
-        f"index backlog: {backlog}; workers alive: {len(workers)}; schedulers alive: {len(schedulers)}"
+        f"index backlog: {backlog}; workers alive: {len(workers)}; "
+        f"schedulers alive: {len(schedulers)}"
     )
 
 

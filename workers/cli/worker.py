@@ -24,7 +24,8 @@ def _require_urls() -> None:
     settings = load_settings()
     if not settings.redis_url or not settings.es_url:
         fail(
-            "set NEWSDESK_REDIS_URL and NEWSDESK_ES_URL (or use `newsdesk run` for the embedded stack)"
+            "set NEWSDESK_REDIS_URL and NEWSDESK_ES_URL "
+            "(or use `newsdesk run` for the embedded stack)"
         )
 
 

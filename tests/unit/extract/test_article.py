@@ -30,7 +30,9 @@ def test_extracts_paragraphs_without_the_headline_or_menus() -> None:
 
 def test_empty_page_is_a_permanent_error_with_a_reason() -> None:
     with pytest.raises(PermanentError) as info:
-        extract_article("<html><body><nav>Home</nav></body></html>", "https://x.example/", min_body_chars=100)
+        extract_article(
+            "<html><body><nav>Home</nav></body></html>", "https://x.example/", min_body_chars=100
+        )
     assert info.value.reason in {"extract_empty", "extract_too_short"}
 
 

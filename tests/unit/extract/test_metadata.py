@@ -21,7 +21,8 @@ PAGE = """<!doctype html>
 <script type="application/ld+json">{not json</script>
 </head><body>
 <article><header><time datetime="2026-02-03">3 Feb</time></header>
-<figure><figcaption><time datetime="2019-06-16">June 16, 2019</time> archive photo</figcaption></figure>
+<figure><figcaption><time datetime="2019-06-16">June 16, 2019</time>
+archive photo</figcaption></figure>
 <p>Text.</p></article></body></html>"""
 
 

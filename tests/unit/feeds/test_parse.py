@@ -16,7 +16,8 @@ RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>
 <item><title>Ferry &amp; bus timetable changes</title>
 <link>https://lakeside.example/news/ferry?utm_source=rss&amp;utm_medium=feed#top</link>
 <pubDate>Tue, 03 Feb 2026 09:30:00 +0100</pubDate><category>Transport</category>
-<description>&lt;p&gt;New winter times start &lt;b&gt;Monday&lt;/b&gt;.&lt;/p&gt;</description></item>
+<description>&lt;p&gt;New winter times start &lt;b&gt;Monday&lt;/b&gt;.&lt;/p&gt;
+</description></item>
 <item><title>Same story, tracked differently</title>
 <link>https://LAKESIDE.example/news/ferry?utm_campaign=x</link></item>
 <item><title>Relative link</title><link>/news/library</link></item>
@@ -28,7 +29,8 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <entry><title>Harbour strike ends</title><id>urn:uuid:1</id>
 <link rel="alternate" href="https://wire.example/a/1"/>
 <updated>2026-02-05T10:00:00Z</updated><published>2026-02-05T09:00:00Z</published>
-<author><name>Desk One</name></author><content type="html">&lt;p&gt;Dock workers returned.&lt;/p&gt;</content>
+<author><name>Desk One</name></author>
+<content type="html">&lt;p&gt;Dock workers returned.&lt;/p&gt;</content>
 </entry></feed>"""
 
 RSS1 = b"""<?xml version="1.0"?>
