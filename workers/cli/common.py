@@ -18,8 +18,9 @@ from newsdesk.search.client import build_es_client
 from newsdesk.settings import Settings, SettingsError
 from workers.embedded_stack import EmbeddedStack, EmbeddedStartError
 
-console = Console(stderr=True)
-out = Console()
+# soft_wrap: never break long paths and URLs when output goes to a pipe or a log.
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 FEEDS_OPTION = typer.Option(
     None, "--feeds", help="Feeds file (default: $NEWSDESK_FEEDS_PATH or ./feeds.yaml)."
