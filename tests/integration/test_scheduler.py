@@ -1,0 +1,96 @@
+"""The scheduler's due-time ZSET and config reload, on a real Redis and a real worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import redis
+from celery import Celery
+
+from newsdesk.feeds.config import parse_feeds
+from newsdesk.scheduling import dispatch_due, sync_schedule
+from newsdesk.settings import Settings
+from newsdesk.state import redis_state
+from workers.scheduler import Scheduler
+
+FEEDS = """\
+feeds:
+  - name: One
+    url: https://one.example/rss
+    interval: 1h
+  - name: Two
+    url: https://two.example/rss
+  - name: Three
+    url: https://three.example/rss
+    enabled: false
+"""
+
+
+def test_sync_adds_enabled_feeds_once_and_keeps_their_due_times(r: redis.Redis) -> None:
+    feeds = parse_feeds(FEEDS)
+    now = 1_000_000.0
+    report = sync_schedule(r, feeds, now, random.Random(1))
+    assert (report.added, report.removed, report.total) == (2, 0, 2)
+    due_one = r.zscore(redis_state.SCHEDULE_KEY, "one")
+    assert due_one is not None and now <= due_one <= now + 60
+
+    again = sync_schedule(r, feeds, now + 30, random.Random(2))
+    assert (again.added, again.removed) == (0, 0)
+    assert r.zscore(redis_state.SCHEDULE_KEY, "one") == due_one
+
+    only_two = [f for f in feeds if f.name == "Two"]
+    dropped = sync_schedule(r, only_two, now, random.Random(3))
+    assert dropped.removed == 1
+    assert redis_state.scheduled_feed_ids(r) == {"two"}
+
+
+def test_dispatch_pops_only_due_feeds_and_leases_them(r: redis.Redis) -> None:
+    feeds = parse_feeds(FEEDS)
+    sync_schedule(r, feeds, 0.0, random.Random(1))
+    sent: list[dict[str, Any]] = []
+    assert dispatch_due(r, 10_000.0, sent.append) == 2
+    assert {p["feed_id"] for p in sent} == {"one", "two"}
+    assert sent[0]["feed"]["url"].startswith("https://")
+    # Leased: the next tick does not hand them out again while they are being polled.
+    assert dispatch_due(r, 10_001.0, sent.append) == 0
+    assert len(sent) == 2
+
+
+def test_dispatch_scales_to_many_feeds_in_one_call(r: redis.Redis) -> None:
+    lines = ["feeds:"] + [
+        f"  - name: Feed {i}\n    url: https://f{i}.example/rss" for i in range(2_000)
+    ]
+    feeds = parse_feeds("\n".join(lines) + "\n")
+    sync_schedule(r, feeds, 0.0, random.Random(1))
+    sent: list[dict[str, Any]] = []
+    dispatched = dispatch_due(r, 100.0, sent.append) + dispatch_due(r, 100.0, sent.append)
+    assert dispatched == 2_000
+    assert len({p["feed_id"] for p in sent}) == 2_000
+
+
+def test_scheduler_reloads_the_file_when_it_changes_and_survives_a_bad_edit(
+    r: redis.Redis, celery_app: Celery, base_settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(FEEDS)
+    sched = Scheduler(celery_app, r, base_settings.with_overrides(feeds_path=path))
+    sched.reload_if_changed(path)
+    assert redis_state.scheduled_feed_ids(r) == {"one", "two"}
+
+    path.write_text(FEEDS + "  - name: Four\n    url: https://four.example/rss\n")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+    sched.reload_if_changed(path)
+    assert redis_state.scheduled_feed_ids(r) == {"one", "two", "four"}
+    stored = json.loads(r.hget(redis_state.FEEDS_KEY, "four") or "{}")
+    assert stored["url"] == "https://four.example/rss"
+
+    path.write_text("feeds:\n  - name: Broken\n    intreval: 5m\n")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 2_000_000))
+    sched.reload_if_changed(path)
+    # A broken edit is rejected; the feeds that were running keep running.
+    assert redis_state.scheduled_feed_ids(r) == {"one", "two", "four"}
