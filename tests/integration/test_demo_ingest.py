@@ -1,4 +1,4 @@
-"""The README's main job: the bundled demo site ingested end to end, checked against its manifest."""
+"""The README's main job: the bundled demo site ingested end to end, as its manifest says."""
 
 from __future__ import annotations
 
