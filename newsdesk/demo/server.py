@@ -7,10 +7,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from types import TracebackType
 
 from newsdesk.demo.content import BASE_URL_PLACEHOLDER, SITE_ROOT, SiteContent
 from newsdesk.demo.handler import SiteServer
+from newsdesk.lifecycle import StartStop
 
 FEEDS_TEMPLATE_NAME = "feeds.yaml.template"
 _STOP_TIMEOUT_S = 5.0
@@ -18,7 +18,7 @@ _STOP_TIMEOUT_S = 5.0
 RequestRecord = tuple[str, str, dict[str, str]]
 
 
-class LoopbackSite:
+class LoopbackSite(StartStop):
     """The bundled demo site served by a threaded HTTP server in a background thread."""
 
     def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -75,18 +75,6 @@ class LoopbackSite:
         server.server_close()
         if thread is not None:
             thread.join(_STOP_TIMEOUT_S)
-
-    def __enter__(self) -> LoopbackSite:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def url(self, path: str) -> str:
         """Return the absolute URL of a site path."""

@@ -14,10 +14,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 from newsdesk.embedded.es_engine import chown_tree, ensure_user, grant_traverse, locate_es_home
+from newsdesk.lifecycle import StartStop
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-class EmbeddedElasticsearch:
+class EmbeddedElasticsearch(StartStop):
     """A single-node Elasticsearch 7.9.2 on 127.0.0.1 whose data persists in data_dir."""
 
     def __init__(
@@ -199,20 +199,6 @@ class EmbeddedElasticsearch:
         if self._console is not None:
             self._console.close()
             self._console = None
-
-    def __enter__(self) -> EmbeddedElasticsearch:
-        """Start the node for the duration of a with block."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the node when the with block ends."""
-        self.stop()
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

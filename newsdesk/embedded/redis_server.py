@@ -11,8 +11,9 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import IO
+
+from newsdesk.lifecycle import StartStop
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def _answers_ping(port: int, pid: int) -> bool:
     return data.startswith(b"+PONG") and f"process_id:{pid}\r\n".encode() in data
 
 
-class EmbeddedRedis:
+class EmbeddedRedis(StartStop):
     """A redis-server bound to 127.0.0.1 that lives in data_dir for tests, the demo and `run`."""
 
     def __init__(self, data_dir: Path, *, persist: bool = False) -> None:
@@ -186,17 +187,3 @@ class EmbeddedRedis:
         if self._log is not None:
             self._log.close()
             self._log = None
-
-    def __enter__(self) -> EmbeddedRedis:
-        """Start the server for the duration of a with block."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the server when the with block ends."""
-        self.stop()
