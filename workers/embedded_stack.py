@@ -7,14 +7,18 @@ everything started here is stopped on exit, Ctrl-C included.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
+
+import redis
 
 from newsdesk.embedded.es_server import EmbeddedElasticsearch
 from newsdesk.embedded.redis_server import EmbeddedRedis
@@ -22,6 +26,7 @@ from newsdesk.settings import Settings
 from workers import routing
 
 WORKER_STOP_TIMEOUT_S = 15.0
+STATE_FILE_NAME = "stack.json"  # URLs of the engines a running stack started
 
 
 class EmbeddedStartError(RuntimeError):
@@ -49,9 +54,18 @@ class EmbeddedStack:
         self._es: EmbeddedElasticsearch | None = None
         self._workers: list[subprocess.Popen[bytes]] = []
         self.resolved = settings
+        self._published = False
+        self._state_file = self.data_dir / STATE_FILE_NAME
 
     def __enter__(self) -> Settings:
         changes: dict[str, object] = {}
+        running = self._running_stack()
+        if running is not None:
+            # Another `newsdesk run` already serves this data dir: share its engines
+            # (a second Elasticsearch on the same data would fail on the node lock).
+            self._say(f"using the engines of the running stack in {self.data_dir}")
+            self.resolved = self.settings.with_overrides(**running, es_compat_7x=True)
+            return self.resolved
         try:
             if not self.settings.redis_url:
                 self._say("starting embedded Redis")
@@ -68,6 +82,12 @@ class EmbeddedStack:
             self.close()
             raise EmbeddedStartError(f"embedded stack failed to start: {exc}") from exc
         self.resolved = self.settings.with_overrides(**changes)
+        if self._redis is not None and self._es is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._state_file.write_text(
+                json.dumps({"redis_url": self.resolved.redis_url, "es_url": self.resolved.es_url})
+            )
+            self._published = True
         return self.resolved
 
     def __exit__(
@@ -119,12 +139,28 @@ class EmbeddedStack:
                 proc.kill()
                 proc.wait()
         self._workers.clear()
+        if self._published:
+            self._state_file.unlink(missing_ok=True)
+            self._published = False
         if self._es is not None:
             self._es.stop()
             self._es = None
         if self._redis is not None:
             self._redis.stop()
             self._redis = None
+
+    def _running_stack(self) -> dict[str, str] | None:
+        """Return the URLs of live engines another process started on this data dir."""
+        if self.settings.redis_url or self.settings.es_url or not self._state_file.exists():
+            return None
+        try:
+            urls = json.loads(self._state_file.read_text())
+            redis.Redis.from_url(urls["redis_url"], socket_timeout=2).ping()
+            with urllib.request.urlopen(urls["es_url"], timeout=2):  # noqa: S310 - our loopback URL
+                pass
+        except (OSError, ValueError, KeyError, redis.RedisError):
+            return None  # a stale file from a stack that is gone
+        return {"redis_url": urls["redis_url"], "es_url": urls["es_url"]}
 
     def _say(self, message: str) -> None:
         if self.status is not None:

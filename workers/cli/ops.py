@@ -93,9 +93,13 @@ def status(as_json: bool = JSON_OPTION, data_dir: Path | None = DATA_DIR_OPTION)
         table.add_row(
             st.get("name", fid), _when(st.get("last_poll_at")), st.get("last_outcome", ""),
             st.get("last_http_status", ""), st.get("items_seen", "0"), str(indexed), str(failed),
-            st.get("last_error", "")[:120],
         )  # fmt: skip
     out.print(table)
+    for fid, st in feeds.items():
+        if st.get("last_error"):
+            out.print(
+                f"[red]last error[/] {st.get('name', fid)}: {st['last_error']}", highlight=False
+            )
     out.print(f"articles: {totals.articles or '{}'}")
     out.print(f"polls: {totals.polls or '{}'}")
     out.print(
