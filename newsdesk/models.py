@@ -7,7 +7,7 @@ under a key with a TTL (see ``newsdesk.state.pages``) so the broker never holds 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
 
@@ -80,6 +80,9 @@ class FetchedPage:
     body_key: str  # Redis key holding the compressed body
     redirects: tuple[str, ...] = ()
     encoding: str | None = None
+    # Set when the page itself is unusable (e.g. not HTML): processing falls back to
+    # the feed's own summary, and this reason is recorded with the outcome.
+    fetch_error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-safe dict for a queue message."""
@@ -116,9 +119,14 @@ class Article:
     link: str | None = None
     final_url: str | None = None
     redirects: tuple[str, ...] = ()
-    body_source: str = "page"  # "page" or "feed" when the page gave nothing usable
-    agency: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    body_source: str = "page"  # "page", or "feed" when the page gave nothing usable
+    body_source_reason: str | None = None  # why the feed's text was used
+    agencies: tuple[str, ...] = ()
+    agency_evidence: tuple[str, ...] = ()
+    description: str | None = None
+    image: str | None = None
+    section: str | None = None
+    dateline: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-safe dict."""

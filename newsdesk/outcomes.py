@@ -69,7 +69,7 @@ def add_outcome(
     if feed_id:
         pipe.hincrby(feed_key(feed_id), f"{kind}:{label}", 1)
     failure = None
-    if reason is not None and outcome not in ("not_modified", "duplicate"):
+    if reason is not None and outcome not in ("not_modified", "duplicate", "indexed"):
         failure = json.dumps(
             {
                 "kind": kind,

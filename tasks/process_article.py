@@ -19,11 +19,12 @@ def process_article(self: NewsdeskTask, payload: dict[str, Any]) -> None:
     """Process one fetched page."""
     svc = self.services
     page = FetchedPage.from_json(payload)
-    html = load_page(svc.redis, page.body_key)
-    if html is None:
+    html = load_page(svc.redis, page.body_key) if page.body_key else None
+    if html is None and page.fetch_error is None:
         raise PermanentError(f"{page.final_url}: stored page expired", reason="page_expired")
     article = process_page(page, html, min_body_chars=svc.settings.min_body_chars)
     entry = page.entry
     if queue_for_index(svc.redis, article, feed_id=entry.feed_id, run_id=entry.run_id):
         routing.send_next(app, routing.PROCESS_ARTICLE, {}, countdown_s=svc.settings.bulk_delay_s)
-    svc.redis.delete(page.body_key)
+    if page.body_key:
+        svc.redis.delete(page.body_key)

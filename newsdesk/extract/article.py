@@ -1,19 +1,59 @@
-"""Main text and title of an article page, extracted with trafilatura."""
+"""Main text and title of an article page, extracted with trafilatura and cleaned.
+
+trafilatura runs first in precision mode, which leaves out more of the page's
+furniture than its default. Two second opinions cover what that mode gets wrong:
+
+- when the story is split into sibling chunks of identical markup, the chunks are
+  merged and the page is extracted again (see ``continuation``);
+- when precision mode finds nothing or very little, trafilatura's default mode (with
+  its readability and jusText fallbacks) runs too, and the longer text wins.
+
+Then the body is cleaned line by line (see ``body``): headline and standfirst repeats,
+newsletter pitches, cross-links, teasers and pull quotes go; credit and caption lines
+are kept aside as metadata; mojibake and odd whitespace are repaired.
+"""
 
 from __future__ import annotations
 
-import re
+import copy
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 
 import py3langid
 import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+)
+from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
 from newsdesk.errors import PermanentError
+from newsdesk.extract.body import Body, clean_body
+from newsdesk.extract.boilerplate import fingerprint
+from newsdesk.extract.continuation import merge_continuations
+from newsdesk.extract.text import repair_text
 
 # Language identification on a few hundred characters is unreliable; below this we
 # keep the page's or feed's declared language instead.
 MIN_CHARS_FOR_LANGUAGE_ID = 200
-_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+# Below this, precision mode may have pruned the story itself: ask the default mode.
+SECOND_OPINION_BELOW_CHARS = 500
+# Image descriptions shorter than this ("Keyboard", "Photo") also name subheadings.
+MIN_CAPTION_WORDS = 4
+AUTHOR_FROM_BYLINE = True
+_OPTIONS = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    # Links are kept in the tree so that teaser lines can be told by their link share.
+    "include_links": True,
+    "deduplicate": False,
+}
 
 
 @dataclass(frozen=True)
@@ -26,39 +66,46 @@ class Extracted:
     authors: tuple[str, ...]
     description: str | None
     detected_language: str | None
+    # Lines taken out of the body: reporter and photo credits, image captions.
+    credits: tuple[str, ...] = ()
+    captions: tuple[str, ...] = ()
 
 
 def extract_article(html: str, url: str, *, min_body_chars: int) -> Extracted:
     """Return the page's title and main text; raise PermanentError when there is no article."""
-    try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            deduplicate=False,
-        )
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise PermanentError(f"{url}: extraction crashed: {exc!r}", reason="extract_error") from exc
-    if doc is None or isinstance(doc, dict) or not doc.text:
+    tree = load_html(html)
+    if tree is None:
+        raise PermanentError(f"{url}: not parseable as HTML", reason="extract_empty")
+    meta = page_metadata(tree, url)
+    doc = _extract(tree, url, precision=True)
+    body = _clean(doc, tree, url, meta)
+    if doc is not None and len(body.text) >= SECOND_OPINION_BELOW_CHARS:
+        merged = copy.deepcopy(tree)
+        if merge_continuations(merged, doc.body):
+            longer = _clean(_extract(merged, url, precision=True), tree, url, meta)
+            body = _longer(body, longer)
+    else:
+        # Precision mode drops whole sections when a page's markup looks like furniture;
+        # the default mode (with readability and jusText as fallbacks) is less strict.
+        fallback = _extract(tree, url, precision=False)
+        body = _longer(body, _clean(fallback, tree, url, meta))
+    if not body.paragraphs:
         raise PermanentError(f"{url}: no main text found", reason="extract_empty")
-    title = _clean_line(doc.title) if doc.title else None
-    body = _paragraphs(doc.text, title)
-    if len(body) < min_body_chars:
+    if len(body.text) < min_body_chars:
         raise PermanentError(
-            f"{url}: main text has {len(body)} characters, below {min_body_chars}",
+            f"{url}: main text has {len(body.text)} characters, below {min_body_chars}",
             reason="extract_too_short",
         )
-    authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())
+    authors = tuple(a.strip() for a in (meta.author or "").split(";") if a.strip())
     return Extracted(
-        title=title,
-        body=body,
-        site_name=doc.sitename or None,
+        title=_title(meta),
+        body=body.text,
+        site_name=meta.sitename or None,
         authors=authors,
-        description=doc.description or None,
-        detected_language=detect_language(body),
+        description=meta.description or None,
+        detected_language=detect_language(body.text),
+        credits=body.credits,
+        captions=body.captions,
     )
 
 
@@ -70,15 +117,76 @@ def detect_language(text: str) -> str | None:
     return str(code)
 
 
-def _paragraphs(text: str, title: str | None) -> str:
-    """Keep one paragraph per block, separated by blank lines, without the repeated headline."""
-    lines = [_clean_line(line) for line in text.splitlines()]
-    lines = [line for line in lines if line]
-    # trafilatura often starts the text with the headline; the title is its own field.
-    if lines and title and lines[0].casefold() == title.casefold():
-        lines = lines[1:]
-    return "\n\n".join(lines)
+def page_metadata(tree: HtmlElement, url: str) -> Document:
+    """Return trafilatura's title, description, site name and authors for the page.
+
+    This is ``trafilatura.metadata.extract_metadata`` without the parts Newsdesk takes
+    elsewhere (dates, categories, tags, licence), which cost as much as the rest.
+    """
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:
+        meta.author = None  # a single word in <meta name=author> is a handle or a site
+    try:
+        meta = extract_meta_json(tree, meta)
+    except (ValueError, TypeError, AttributeError, KeyError):
+        pass  # broken JSON-LD is common; the <meta> tags still count
+    meta.title = meta.title or extract_title(tree)
+    if AUTHOR_FROM_BYLINE:
+        meta.author = meta.author or extract_author(tree)
+    site = (meta.sitename or extract_sitename(tree) or "").lstrip("@")
+    if site and "." not in site and not site[0].isupper():
+        site = site.title()  # a Twitter handle or a lower-case brand: "nj" -> "Nj"
+    meta.sitename = site or _host(url)
+    meta.clean_and_trim()
+    return meta
 
 
-def _clean_line(line: str) -> str:
-    return _SPACES_RE.sub(" ", line).strip()
+def _extract(
+    tree: HtmlElement, url: str, *, precision: bool, with_metadata: bool = False
+) -> Document | None:
+    """Return trafilatura's document for the tree (left unchanged), or None when it finds none."""
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            favor_precision=precision,
+            fast=precision,
+            with_metadata=with_metadata,
+            **_OPTIONS,
+        )
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise PermanentError(f"{url}: extraction crashed: {exc!r}", reason="extract_error") from exc
+    return doc if isinstance(doc, Document) and doc.body is not None else None
+
+
+def _clean(doc: Document | None, tree: HtmlElement, url: str, meta: Document) -> Body:
+    if doc is None:
+        return Body(())
+    return clean_body(
+        doc.body,
+        url=url,
+        title=meta.title,
+        description=meta.description,
+        image_alts=_image_alts(tree),
+    )
+
+
+def _image_alts(tree: HtmlElement) -> frozenset[str]:
+    """Return fingerprints of the page's image descriptions long enough to be captions."""
+    alts = (fingerprint(alt) for alt in tree.xpath("//img/@alt"))
+    return frozenset(alt for alt in alts if alt.count(" ") + 1 >= MIN_CAPTION_WORDS)
+
+
+def _host(url: str) -> str | None:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _longer(first: Body, second: Body) -> Body:
+    """Return the second opinion only when it holds more text than the first."""
+    return second if len(second.text) > len(first.text) else first
+
+
+def _title(meta: Document) -> str | None:
+    title = repair_text(meta.title or "")
+    return " ".join(title.split()) or None

@@ -51,6 +51,9 @@ class PageMetadata:
     language: str | None = None
     title: str | None = None
     authors: tuple[str, ...] = ()
+    description: str | None = None
+    image: str | None = None
+    section: str | None = None
     # (source, datetime) pairs in page order: source is "jsonld", "meta" or "time_tag".
     published: tuple[tuple[str, datetime], ...] = ()
     modified: tuple[tuple[str, datetime], ...] = ()
@@ -91,6 +94,9 @@ def read_page_metadata(html: str | bytes, page_url: str) -> PageMetadata:
         authors=tuple(dict.fromkeys(a.strip() for a in authors if a and a.strip())),
         published=tuple(published),
         modified=tuple(modified),
+        description=metas.get("og:description") or metas.get("description"),
+        image=_absolute(page_url, metas.get("og:image") or metas.get("twitter:image")),
+        section=metas.get("article:section") or _jsonld_text(jsonld, "articleSection"),
     )
 
 
@@ -153,6 +159,23 @@ def _jsonld_names(value: Any) -> list[str]:
         elif isinstance(item, str):
             names.append(item)
     return names
+
+
+def _jsonld_text(jsonld: list[dict[str, Any]], key: str) -> str | None:
+    for obj in jsonld:
+        value = obj.get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _absolute(page_url: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    absolute = urljoin(page_url, value.strip())
+    return absolute if absolute.startswith(("http://", "https://")) else None
 
 
 def _jsonld_publisher(jsonld: list[dict[str, Any]]) -> str | None:

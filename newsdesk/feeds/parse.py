@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import html
 import re
 import time
@@ -39,6 +40,7 @@ def parse_feed(body: bytes, feed: Feed, *, run_id: str | None = None) -> list[Fe
         if entry is not None and entry.url not in seen:
             seen.add(entry.url)
             entries.append(entry)
+    entries = _drop_feed_build_dates(entries)
     # feedparser recovers what it can from broken XML; a broken document that yields
     # no usable entry is reported, while a well-formed empty feed is simply empty.
     if parsed.bozo and not entries:
@@ -80,6 +82,18 @@ def _to_entry(raw: Any, feed: Feed, run_id: str | None) -> FeedEntry | None:
         updated_at=_struct_to_dt(raw.get("updated_parsed")),
         run_id=run_id,
     )
+
+
+def _drop_feed_build_dates(entries: list[FeedEntry]) -> list[FeedEntry]:
+    """Forget entry dates when every entry carries the same timestamp.
+
+    Some feed generators stamp each item with the time the feed was built; such a date
+    says nothing about the article, and the page's own metadata should decide instead.
+    """
+    stamps = {e.published_at for e in entries}
+    if len(entries) < 3 or len(stamps) != 1 or None in stamps:
+        return entries
+    return [dataclasses.replace(e, published_at=None, updated_at=None) for e in entries]
 
 
 def _entry_link(raw: Any, feed_url: str) -> str | None:

@@ -52,6 +52,7 @@ class PendingDocument:
     url: str
     feed_id: str | None = None
     run_id: str | None = None
+    note: str | None = None  # becomes the reason of an "indexed" outcome
 
     def to_json(self) -> str:
         """Return the JSON line stored in the pending list."""
@@ -62,6 +63,7 @@ class PendingDocument:
                 "url": self.url,
                 "feed_id": self.feed_id,
                 "run_id": self.run_id,
+                "note": self.note,
             }
         )
 
@@ -69,7 +71,14 @@ class PendingDocument:
     def from_json(cls, raw: str | bytes) -> PendingDocument:
         """Return the document decoded from a pending-list entry."""
         data = json.loads(raw)
-        return cls(data["id"], data["source"], data["url"], data.get("feed_id"), data.get("run_id"))
+        return cls(
+            data["id"],
+            data["source"],
+            data["url"],
+            data.get("feed_id"),
+            data.get("run_id"),
+            data.get("note"),
+        )
 
 
 @dataclass
@@ -153,7 +162,7 @@ def bulk_create(es: Elasticsearch, alias: str, docs: list[PendingDocument]) -> F
         status = int(item["create"]["status"])
         error = item["create"].get("error") or {}
         if status in (200, 201):
-            result.results.append(ItemResult(doc, Outcome.INDEXED))
+            result.results.append(ItemResult(doc, Outcome.INDEXED, doc.note))
         elif status == 409:
             result.results.append(ItemResult(doc, Outcome.DUPLICATE, "already_indexed"))
         elif status in RETRYABLE_ITEM_STATUS:

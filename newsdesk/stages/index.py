@@ -27,7 +27,9 @@ def queue_for_index(
 ) -> bool:
     """Queue an article's document for the next bulk flush; True if a flush must be scheduled."""
     doc_id, source = build_article_document(article)
-    return add_pending(r, PendingDocument(doc_id, source, article.url, feed_id, run_id))
+    # An article indexed from its feed summary says why, e.g. indexed:feed_body_not_html.
+    note = f"feed_body_{article.body_source_reason}" if article.body_source == "feed" else None
+    return add_pending(r, PendingDocument(doc_id, source, article.url, feed_id, run_id, note))
 
 
 def flush_index_batch(
