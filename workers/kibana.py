@@ -19,8 +19,13 @@ class KibanaImportError(RuntimeError):
 
 
 def saved_object_files(directory: Path = KIBANA_DIR) -> list[Path]:
-    """Return the NDJSON files to import, in name order."""
-    return sorted(directory.glob("*.ndjson"))
+    """Return the NDJSON files to import, in import order: by file name, byte-wise.
+
+    Each file is one import request, so an object may only reference objects in its own file
+    or in a file that sorts before it (Kibana answers ``missing_references`` otherwise).
+    Within a file, Kibana resolves references regardless of line order.
+    """
+    return sorted(directory.glob("*.ndjson"), key=lambda path: path.name)
 
 
 def import_saved_objects(
@@ -47,11 +52,28 @@ def import_saved_objects(
             )
             if response.status_code != 200 or not response.json().get("success", False):
                 raise KibanaImportError(
-                    f"Kibana rejected {path.name}: "
-                    f"HTTP {response.status_code} {response.text[:500]}"
+                    f"Kibana rejected {path.name}: HTTP {response.status_code} "
+                    f"{_describe_errors(response)}"
                 )
             imported += int(response.json().get("successCount", 0))
     return imported
+
+
+def _describe_errors(response: httpx.Response) -> str:
+    """Return Kibana's per-object import errors in one line, else the start of the body."""
+    try:
+        errors = response.json().get("errors") or []
+        described = []
+        for entry in errors:
+            error = entry.get("error") or {}
+            text = f"{entry.get('type')}/{entry.get('id')}: {error.get('type')}"
+            text += "".join(f" {r.get('type')}/{r.get('id')}" for r in error.get("references", []))
+            if error.get("message"):
+                text += f" ({error['message']})"
+            described.append(text)
+    except (ValueError, AttributeError):
+        described = []
+    return "; ".join(described)[:1000] if described else response.text[:500]
 
 
 def _wait_ready(client: httpx.Client, kibana_url: str, timeout_s: float) -> None:

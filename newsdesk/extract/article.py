@@ -15,9 +15,9 @@ are kept aside as metadata; mojibake and odd whitespace are repaired.
 
 from __future__ import annotations
 
-import copy
-from urllib.parse import urlsplit
+import contextlib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import py3langid
 import trafilatura
@@ -42,18 +42,9 @@ from newsdesk.extract.text import repair_text
 # keep the page's or feed's declared language instead.
 MIN_CHARS_FOR_LANGUAGE_ID = 200
 # Below this, precision mode may have pruned the story itself: ask the default mode.
-SECOND_OPINION_BELOW_CHARS = 500
+SECOND_OPINION_BELOW_CHARS = 1000
 # Image descriptions shorter than this ("Keyboard", "Photo") also name subheadings.
 MIN_CAPTION_WORDS = 4
-AUTHOR_FROM_BYLINE = True
-_OPTIONS = {
-    "include_comments": False,
-    "include_tables": True,
-    "include_images": False,
-    # Links are kept in the tree so that teaser lines can be told by their link share.
-    "include_links": True,
-    "deduplicate": False,
-}
 
 
 @dataclass(frozen=True)
@@ -77,18 +68,17 @@ def extract_article(html: str, url: str, *, min_body_chars: int) -> Extracted:
     if tree is None:
         raise PermanentError(f"{url}: not parseable as HTML", reason="extract_empty")
     meta = page_metadata(tree, url)
+    alts = _image_alts(tree)
     doc = _extract(tree, url, precision=True)
-    body = _clean(doc, tree, url, meta)
-    if doc is not None and len(body.text) >= SECOND_OPINION_BELOW_CHARS:
-        merged = copy.deepcopy(tree)
-        if merge_continuations(merged, doc.body):
-            longer = _clean(_extract(merged, url, precision=True), tree, url, meta)
-            body = _longer(body, longer)
-    else:
+    body = _clean(doc, url, meta, alts)
+    # The tree itself takes the merge: trafilatura works on a copy of what it is given.
+    if doc is not None and merge_continuations(tree, doc.body):
+        body = _longer(body, _clean(_extract(tree, url, precision=True), url, meta, alts))
+    if len(body.text) < SECOND_OPINION_BELOW_CHARS:
         # Precision mode drops whole sections when a page's markup looks like furniture;
         # the default mode (with readability and jusText as fallbacks) is less strict.
         fallback = _extract(tree, url, precision=False)
-        body = _longer(body, _clean(fallback, tree, url, meta))
+        body = _longer(body, _clean(fallback, url, meta, alts))
     if not body.paragraphs:
         raise PermanentError(f"{url}: no main text found", reason="extract_empty")
     if len(body.text) < min_body_chars:
@@ -126,13 +116,11 @@ def page_metadata(tree: HtmlElement, url: str) -> Document:
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None  # a single word in <meta name=author> is a handle or a site
-    try:
+    # Broken JSON-LD is common; the <meta> tags still count.
+    with contextlib.suppress(ValueError, TypeError, AttributeError, KeyError):
         meta = extract_meta_json(tree, meta)
-    except (ValueError, TypeError, AttributeError, KeyError):
-        pass  # broken JSON-LD is common; the <meta> tags still count
     meta.title = meta.title or extract_title(tree)
-    if AUTHOR_FROM_BYLINE:
-        meta.author = meta.author or extract_author(tree)
+    meta.author = meta.author or extract_author(tree)
     site = (meta.sitename or extract_sitename(tree) or "").lstrip("@")
     if site and "." not in site and not site[0].isupper():
         site = site.title()  # a Twitter handle or a lower-case brand: "nj" -> "Nj"
@@ -141,33 +129,32 @@ def page_metadata(tree: HtmlElement, url: str) -> Document:
     return meta
 
 
-def _extract(
-    tree: HtmlElement, url: str, *, precision: bool, with_metadata: bool = False
-) -> Document | None:
+def _extract(tree: HtmlElement, url: str, *, precision: bool) -> Document | None:
     """Return trafilatura's document for the tree (left unchanged), or None when it finds none."""
     try:
         doc = trafilatura.bare_extraction(
             tree,
             url=url,
             favor_precision=precision,
+            # Precision mode runs alone; the default mode brings readability and jusText.
             fast=precision,
-            with_metadata=with_metadata,
-            **_OPTIONS,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            # Links stay in the tree so that teaser lines can be told by their link share.
+            include_links=True,
+            deduplicate=False,
         )
     except (ValueError, TypeError, RecursionError) as exc:
         raise PermanentError(f"{url}: extraction crashed: {exc!r}", reason="extract_error") from exc
     return doc if isinstance(doc, Document) and doc.body is not None else None
 
 
-def _clean(doc: Document | None, tree: HtmlElement, url: str, meta: Document) -> Body:
+def _clean(doc: Document | None, url: str, meta: Document, alts: frozenset[str]) -> Body:
     if doc is None:
         return Body(())
     return clean_body(
-        doc.body,
-        url=url,
-        title=meta.title,
-        description=meta.description,
-        image_alts=_image_alts(tree),
+        doc.body, url=url, title=meta.title, description=meta.description, image_alts=alts
     )
 
 

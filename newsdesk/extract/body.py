@@ -34,7 +34,8 @@ _SENTENCE_END_RE = re.compile(r"[.!?:\u2026][\"'\u201d\u2019)\]]*$")
 
 @dataclass(frozen=True)
 class Body:
-    """The story's paragraphs, plus the credit and caption lines taken out of them."""
+    """The story's paragraphs, the credit and caption lines taken out of them, and why each
+    other removed line went, as (reason, line) pairs."""
 
     paragraphs: tuple[str, ...]
     credits: tuple[str, ...] = ()
@@ -98,8 +99,9 @@ def clean_body(
             removed.append((reason, text))
     _drop_trailing_headings(body, removed)
     etree.strip_tags(body, "ref")
-    lines = [line for line in repair_text(xmltotxt(body, include_formatting=False)).split("\n")]
-    paragraphs, repeated = _without_repeats(_rejoin_wrapped_lines(line for line in lines if line))
+    headings = {fingerprint(_text(heading)) for heading in body.iter("head")}
+    lines = repair_text(xmltotxt(body, include_formatting=False)).split("\n")
+    paragraphs, repeated = _without_repeats(_rejoin_wrapped_lines(lines, headings))
     removed.extend(("repeat", line) for line in repeated)
     return Body(tuple(paragraphs), tuple(credits), tuple(captions), tuple(removed))
 
@@ -204,15 +206,22 @@ def _drop_trailing_headings(body: etree._Element, removed: list[tuple[str, str]]
         body.remove(body[-1])
 
 
-def _rejoin_wrapped_lines(lines: Iterable[str]) -> list[str]:
+def _rejoin_wrapped_lines(lines: Iterable[str], headings: set[str]) -> list[str]:
     """Join lines that continue the previous one's sentence into one paragraph.
 
     Old CMSes hard-wrap text with ``<br>`` and some pages cut a sentence at each link,
     so a line that starts in lower case after one that ends mid-sentence is a fragment.
+    Headings end without punctuation too ("Apple results" above "iPhone sales rose"),
+    so a line never joins a heading.
     """
     joined: list[str] = []
-    for line in lines:
-        if joined and _CONTINUES_RE.match(line) and not _SENTENCE_END_RE.search(joined[-1]):
+    for line in filter(None, lines):
+        if (
+            joined
+            and _CONTINUES_RE.match(line)
+            and not _SENTENCE_END_RE.search(joined[-1])
+            and fingerprint(joined[-1]) not in headings
+        ):
             glue = "" if line[0] in ",;:.)]\u2019\u201d" else " "
             joined[-1] = f"{joined[-1]}{glue}{line}"
         else:
