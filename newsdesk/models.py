@@ -127,6 +127,24 @@ class Article:
     image: str | None = None
     section: str | None = None
     dateline: str | None = None
+    # Facets from the text: named entities (English only) and keyphrases.
+    people: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    entities_skipped: str | None = None  # e.g. "language:fr" when English NER does not apply
+    # Relations to other articles, derived from Redis (newsdesk.enrich.relations) and
+    # rewritten at flush time, because later articles change them.
+    syndication_group: str | None = None
+    relation: str | None = None  # "original", "copy" or "version"
+    copy_of: str | None = None  # doc id of the group's original
+    copies_count: int | None = None  # on the original: the group's other members
+    shared_passages: int | None = None  # paragraphs a copy or version shares with it
+    spun_copy_of: str | None = None
+    spun_confidence: float | None = None
+    story_id: str | None = None  # doc id of the story's earliest article
+    story_size: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-safe dict."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import redis
 from elasticsearch import Elasticsearch
 
+from newsdesk.enrich.entities import EntityExtractor
 from newsdesk.http.fetch import build_http_client
 from newsdesk.search.client import build_es_client
 from newsdesk.settings import Settings
@@ -30,6 +31,8 @@ class Services:
     http: httpx.Client
     redis: redis.Redis
     es: Elasticsearch
+    # Loads spaCy on first use, so I/O-only workers never pay for the model.
+    entities: EntityExtractor = field(default_factory=EntityExtractor)
 
     def close(self) -> None:
         """Close every client."""

@@ -41,15 +41,38 @@ def build_article_document(
         "image": article.image,
         "section": article.section,
         "dateline": article.dateline,
+        "entities": _entities(article),
+        "countries": list(article.countries),
+        "keywords": list(article.keywords),
+        "entities_skipped": article.entities_skipped,
         "published_at": _iso(article.published_at),
         "published_at_source": article.published_at_source,
         "updated_at": _iso(article.updated_at),
         "fetched_at": _iso(article.fetched_at),
         "indexed_at": _iso(indexed_at or datetime.now(UTC)),
         "word_count": len(article.body.split()),
+        "syndication_group": article.syndication_group,
+        "relation": article.relation,
+        "copy_of": article.copy_of,
+        "copies_count": article.copies_count,
+        "shared_passages": article.shared_passages,
+        "spun_copy_of": article.spun_copy_of,
+        "spun_confidence": article.spun_confidence,
+        "story_id": article.story_id,
+        "story_size": article.story_size,
     }
     return url_id(article.url), {k: v for k, v in source.items() if v not in (None, [], "")}
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
+
+
+def _entities(article: Article) -> dict[str, list[str]] | None:
+    groups = {
+        "people": list(article.people),
+        "organizations": list(article.organizations),
+        "places": list(article.places),
+    }
+    groups = {k: v for k, v in groups.items() if v}
+    return groups or None

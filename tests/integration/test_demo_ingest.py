@@ -53,3 +53,9 @@ def test_demo_site_is_ingested_as_its_manifest_says(
         assert doc["published_at_source"] == "feed"
         assert not doc["body"].startswith(expected["title"])
         assert "Most popular" not in doc["body"]
+        # Entity and keyword facets: English NER for English text, a stated skip otherwise.
+        if expected["language"] == "en":
+            assert doc["entities"].get("people") or doc["entities"].get("places"), expected["path"]
+            assert doc["keywords"], expected["path"]
+        else:
+            assert doc["entities_skipped"] == f"language:{expected['language']}"

@@ -1,0 +1,1 @@
+"""Enrichment computed from processed articles, after extraction and before indexing."""
