@@ -22,6 +22,11 @@ install_system() {
       need_root_or_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
     fi
   fi
+  # Headless Chromium drives the search page in tests/integration/test_search_page.py.
+  if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && need_root_or_sudo true 2>/dev/null; then
+    need_root_or_sudo apt-get update -qq
+    need_root_or_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
   if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
     need_root_or_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
   fi

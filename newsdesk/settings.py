@@ -7,6 +7,7 @@ from this object; nothing else in the code base reads the environment.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,15 @@ ENV_PREFIX = "NEWSDESK_"
 RETRY_HTTP_CODES: tuple[int, ...] = (408, 425, 429, 500, 502, 503, 504, 522, 524)
 
 HTML_CONTENT_TYPES: tuple[str, ...] = ("text/html", "application/xhtml+xml")
+
+# Cloud metadata and link-local ranges stay closed whatever allow_networks says: one
+# redirect to 169.254.169.254 would hand out the instance's credentials.
+NEVER_ALLOWED_NETWORKS: tuple[str, ...] = (
+    "169.254.0.0/16",
+    "fe80::/10",
+    "fd00:ec2::254/128",  # AWS instance metadata over IPv6
+    "100.100.100.200/32",  # Alibaba Cloud instance metadata (inside CGNAT space)
+)
 
 
 class SettingsError(ValueError):
@@ -34,7 +44,33 @@ class FetchLimits:
     max_page_bytes: int = 5_000_000
     max_feed_bytes: int = 10_000_000
     max_redirects: int = 5
+    max_url_chars: int = 2_048
     user_agent: str = "Newsdesk/0.1 (+https://github.com/newsdesk/newsdesk)"
+    # CIDR ranges opened on top of the public internet (intranet feeds, tests on loopback).
+    allow_networks: tuple[str, ...] = ()
+    # Politeness towards one host (by name): parallel requests, and spacing between them.
+    host_max_concurrency: int = 2
+    host_min_delay_s: float = 0.5
+    host_slot_wait_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        """Check the ranges and caps; raise SettingsError naming the variable."""
+        # A list from the caller still compares equal to the tuple read back from the env.
+        object.__setattr__(self, "allow_networks", tuple(self.allow_networks))
+        name = f"{ENV_PREFIX}FETCH_ALLOW_NETWORKS"
+        for cidr in self.allow_networks:
+            try:
+                network = ipaddress.ip_network(cidr)
+            except ValueError as exc:
+                raise SettingsError(f"{name}: {cidr!r} is not a CIDR range: {exc}") from exc
+            # Opening 0.0.0.0/0 keeps the metadata ranges closed; naming one is a mistake.
+            if any(_inside(network, closed) for closed in NEVER_ALLOWED_NETWORKS):
+                raise SettingsError(f"{name}: {cidr} is link-local/metadata and never allowed")
+        if self.max_url_chars < 16 or self.host_max_concurrency < 0 or self.host_min_delay_s < 0:
+            raise SettingsError(
+                f"{ENV_PREFIX}FETCH_MAX_URL_CHARS must be >= 16 and "
+                f"{ENV_PREFIX}FETCH_HOST_* values must not be negative"
+            )
 
 
 @dataclass(frozen=True)
@@ -63,6 +99,10 @@ class Settings:
     bulk_delay_s: float = 1.0
     heartbeat_ttl_s: int = 60
     min_body_chars: int = 200
+    max_entries_per_poll: int = 500
+    # Every Nth poll of a feed that keeps answering 304 is made without validators, to
+    # catch servers whose 304 hides new items (0 turns the check off).
+    conditional_check_every: int = 10
     fetch: FetchLimits = FetchLimits()
 
     @classmethod
@@ -108,7 +148,9 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "fetch":
                 for g in dataclasses.fields(FetchLimits):
-                    env[f"{ENV_PREFIX}FETCH_{g.name.upper()}"] = str(getattr(value, g.name))
+                    item = getattr(value, g.name)
+                    text = ",".join(item) if isinstance(item, tuple) else str(item)
+                    env[f"{ENV_PREFIX}FETCH_{g.name.upper()}"] = text
             elif value is not None:
                 env[ENV_PREFIX + f.name.upper()] = (
                     str(value).lower() if isinstance(value, bool) else str(value)
@@ -133,6 +175,16 @@ class Settings:
         return out
 
 
+def _inside(network: ipaddress.IPv4Network | ipaddress.IPv6Network, other: str) -> bool:
+    """Return True if ``network`` lies within the CIDR range ``other`` (same IP version)."""
+    outer = ipaddress.ip_network(other)
+    if isinstance(network, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return network.subnet_of(outer)
+    if isinstance(network, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return network.subnet_of(outer)
+    return False
+
+
 def _convert(name: str, raw: str, type_name: object) -> object:
     """Convert one raw environment string to the field's declared type."""
     type_text = str(type_name)
@@ -148,8 +200,14 @@ def _convert(name: str, raw: str, type_name: object) -> object:
             return int(raw)
         if type_text.startswith("float"):
             return float(raw)
-        if type_text.startswith("Path"):
-            return Path(raw)
+        if type_text.startswith(("Path", "tuple")):
+            # Lists (tuple[str, ...]) are comma-separated: "10.0.0.0/8,fd00::/8".
+            return Path(raw) if type_text.startswith("Path") else _split_list(raw)
     except ValueError as exc:
         raise SettingsError(f"{name}={raw!r} is not a valid {type_text}: {exc}") from exc
     return raw
+
+
+def _split_list(raw: str) -> tuple[str, ...]:
+    """Return the non-empty, stripped items of a comma-separated list."""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())

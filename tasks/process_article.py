@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from newsdesk.enrich.relations import enrich_relations
 from newsdesk.errors import PermanentError
 from newsdesk.models import FetchedPage
-from newsdesk.stages.index import queue_for_index
 from newsdesk.stages.enrich import add_text_facets
+from newsdesk.stages.index import queue_for_index
 from newsdesk.stages.process import process_page
 from newsdesk.state.redis_state import load_page
 from workers import routing
@@ -25,6 +26,7 @@ def process_article(self: NewsdeskTask, payload: dict[str, Any]) -> None:
         raise PermanentError(f"{page.final_url}: stored page expired", reason="page_expired")
     article = process_page(page, html, min_body_chars=svc.settings.min_body_chars)
     article = add_text_facets(article, svc.entities)
+    article = enrich_relations(article, r=svc.redis)
     entry = page.entry
     if queue_for_index(svc.redis, article, feed_id=entry.feed_id, run_id=entry.run_id):
         routing.send_next(app, routing.PROCESS_ARTICLE, {}, countdown_s=svc.settings.bulk_delay_s)

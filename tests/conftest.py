@@ -85,7 +85,14 @@ def base_settings(
         data_dir=tmp_path_factory.mktemp("data"),
         bulk_delay_s=0.2,
         min_body_chars=200,
-        fetch=FetchLimits(connect_timeout_s=2, read_timeout_s=3, total_timeout_s=6),
+        fetch=FetchLimits(
+            connect_timeout_s=2,
+            read_timeout_s=3,
+            total_timeout_s=6,
+            # Loopback is refused in production; the test site lives there.
+            allow_networks=("127.0.0.1/32",),
+            host_min_delay_s=0,
+        ),
     )
 
 

@@ -27,6 +27,20 @@ RETRY_POLICY: dict[str, Any] = {
     # Permanent errors are expected outcomes: logged without a traceback.
     "throws": (PermanentError,),
 }
+# Waiting for a busy host is not a failure of the item; it gets many more turns.
+HOST_BUSY_MAX_RETRIES = 50
+
+
+def retry_schedule(
+    exc: TransientError, countdown_s: float | None
+) -> tuple[float | None, int | None]:
+    """Return the (countdown, max_retries override) for retrying after ``exc``."""
+    if exc.retry_after_s is None:
+        return countdown_s, None
+    if exc.reason == "host_busy":
+        # The politeness gate already picked a short, jittered pause.
+        return exc.retry_after_s, HOST_BUSY_MAX_RETRIES
+    return max(countdown_s or 0.0, exc.retry_after_s), None
 
 
 class NewsdeskTask(Task):
@@ -39,6 +53,17 @@ class NewsdeskTask(Task):
     def services(self) -> Services:
         """Return the per-process services."""
         return services.get()
+
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        """Retry as Celery does, but never sooner than the server's Retry-After."""
+        # Celery's autoretry passes exc= and countdown= by keyword.
+        exc = kwargs.get("exc")
+        if isinstance(exc, TransientError):
+            countdown, max_retries = retry_schedule(exc, kwargs.get("countdown"))
+            kwargs["countdown"] = countdown
+            if max_retries is not None:
+                kwargs["max_retries"] = max_retries
+        return super().retry(*args, **kwargs)
 
     def on_failure(
         self,

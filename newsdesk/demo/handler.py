@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gzip
 import logging
+import socket
 import threading
 import time
-import zlib
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,34 +14,21 @@ from typing import Protocol
 from urllib.parse import parse_qs, quote, urlsplit
 
 from newsdesk.demo.content import SiteContent, accepts_gzip, is_not_modified, normalize_path
+from newsdesk.demo.hostile import (
+    HOSTILE_ROUTES,
+    HUGE_MIN_BYTES,
+    huge_body_chunks,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_SLOW_S = 30.0
-MAX_HUGE_MB = 512.0
-MAX_GZIP_BOMB_MB = 1024
+MAX_HUGE_MB = 2048.0
 MAX_REDIRECTS = 50
 SMALL_ARTICLE_PATH = "/misc/small-article.html"
-_CHUNK_BYTES = 64 * 1024
 _MIB = 1024 * 1024
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _NO_BODY_CODES = frozenset({204, 304})
-# Just enough of a PDF for sniffers and magic-number checks; the point is "not HTML".
-NOT_HTML_PDF = (
-    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
-    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-)
-_HUGE_PROLOGUE = (
-    b"<!DOCTYPE html>\n<html><head><title>Very long page</title></head><body><article>\n"
-)
-_HUGE_LINE = (
-    b"<p>This paragraph repeats to make the page enormous; a careful fetcher stops reading.</p>\n"
-)
-_HUGE_EPILOGUE = b"</article></body></html>\n"
-
-_gzip_bomb_cache: dict[int, bytes] = {}
-_gzip_bomb_lock = threading.Lock()
 
 
 class SiteState(Protocol):
@@ -67,22 +54,12 @@ class SiteServer(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(self, address: tuple[str, int], site: SiteState) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, SiteHandler)
         self.site = site
-
-
-def gzip_bomb_body(size_mb: int) -> bytes:
-    """Return (and cache) a small gzip body that inflates to size_mb MiB of HTML."""
-    with _gzip_bomb_lock:
-        cached = _gzip_bomb_cache.get(size_mb)
-        if cached is None:
-            compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31 = gzip container
-            parts = [compressor.compress(b"<!DOCTYPE html><html><body><p>")]
-            block = b" " * _MIB
-            parts.extend(compressor.compress(block) for _ in range(size_mb))
-            parts.append(compressor.flush())
-            cached = _gzip_bomb_cache[size_mb] = b"".join(parts)
-        return cached
+        self.counters: dict[str, int] = {}
+        self.counters_lock = threading.Lock()
 
 
 class SiteHandler(BaseHTTPRequestHandler):
@@ -104,6 +81,43 @@ class SiteHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         """Answer a HEAD request with the GET headers and no body."""
         self._dispatch(send_body=False)
+
+    def handle(self) -> None:
+        """Serve the connection; a client hanging up between requests is not an error."""
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            # Fetchers close connections with unread data (redirect bodies, size caps).
+            self.close_connection = True
+
+    @property
+    def base_url(self) -> str:
+        """Return the site's base URL (for hostile routes)."""
+        return self.server.site.base_url
+
+    @property
+    def request_headers(self) -> Mapping[str, str]:
+        """Return the request headers with lower-case names (for hostile routes)."""
+        return {name.lower(): value for name, value in self.headers.items()}
+
+    def send(
+        self, status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Send a complete response (for hostile routes)."""
+        self._send(status, body, content_type, headers)
+
+    def write_raw(self, data: bytes) -> None:
+        """Write bytes to the socket unframed, and flush (for hostile routes)."""
+        self.close_connection = True
+        if self._send_body:
+            self.wfile.write(data)
+            self.wfile.flush()
+
+    def bump(self, name: str) -> int:
+        """Return a per-site counter after adding one (for hostile routes)."""
+        with self.server.counters_lock:
+            self.server.counters[name] = self.server.counters.get(name, 0) + 1
+            return self.server.counters[name]
 
     def log_message(self, format: str, *args: object) -> None:
         """Send access logs to logging instead of stderr."""
@@ -134,13 +148,14 @@ class SiteHandler(BaseHTTPRequestHandler):
             "/slow": self._slow,
             "/drop": self._drop,
             "/huge": self._huge,
-            "/gzip-bomb": self._gzip_bomb,
-            "/not-html": self._not_html,
             "/redirect-loop": self._redirect_loop,
             "/gone/feed.xml": self._gone,
         }
         if path in exact:
             return exact[path]
+        hostile = HOSTILE_ROUTES.get(path)
+        if hostile is not None:
+            return lambda _path, query: hostile(self, query)
         if path.startswith("/status/"):
             return self._status
         if path.startswith("/redirect/"):
@@ -204,7 +219,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             phrase = "Unknown"
         headers: dict[str, str] = {}
         if code in (429, 503):
-            headers["Retry-After"] = "1"
+            headers["Retry-After"] = query.get("retry_after", "1")
         if code in _REDIRECT_CODES:
             headers["Location"] = self.server.site.base_url + SMALL_ARTICLE_PATH
         self._send_text(code, f"{code} {phrase}\n", headers)
@@ -228,7 +243,7 @@ class SiteHandler(BaseHTTPRequestHandler):
         except ValueError:
             self._send_text(400, "mb must be a number\n")
             return
-        total = max(int(size_mb * _MIB), len(_HUGE_PROLOGUE) + len(_HUGE_EPILOGUE))
+        total = max(int(size_mb * _MIB), HUGE_MIN_BYTES)
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         if query.get("length", "1") == "0":
@@ -240,28 +255,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if not self._send_body:
             return
-        self.wfile.write(_HUGE_PROLOGUE)
-        remaining = total - len(_HUGE_PROLOGUE) - len(_HUGE_EPILOGUE)
-        chunk = _HUGE_LINE * (_CHUNK_BYTES // len(_HUGE_LINE))
-        while remaining > 0:
-            piece = chunk if remaining >= len(chunk) else b" " * remaining
+        for piece in huge_body_chunks(total):
             self.wfile.write(piece)
-            remaining -= len(piece)
-        self.wfile.write(_HUGE_EPILOGUE)
-
-    def _gzip_bomb(self, path: str, query: Mapping[str, str]) -> None:
-        try:
-            size_mb = min(max(int(query.get("mb", "64")), 1), MAX_GZIP_BOMB_MB)
-        except ValueError:
-            self._send_text(400, "mb must be an integer\n")
-            return
-        # Sent compressed whatever the client asked for: that is the attack.
-        self._send(
-            200, gzip_bomb_body(size_mb), "text/html; charset=utf-8", {"Content-Encoding": "gzip"}
-        )
-
-    def _not_html(self, path: str, query: Mapping[str, str]) -> None:
-        self._send(200, NOT_HTML_PDF, "application/pdf")
 
     def _redirect_chain(self, path: str, query: Mapping[str, str]) -> None:
         hops_text = path.removeprefix("/redirect/").strip("/")

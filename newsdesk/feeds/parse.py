@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import html
+import io
 import re
 import time
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ import feedparser
 
 from newsdesk.errors import PermanentError
 from newsdesk.feeds.config import Feed
+from newsdesk.feeds.hints import interval_hint_s
+from newsdesk.feeds.xml_guard import entity_declarations
 from newsdesk.models import FeedEntry
 from newsdesk.urls import canonicalize_url
 
@@ -23,10 +26,36 @@ MAX_SUMMARY_CHARS = 5_000
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
-def parse_feed(body: bytes, feed: Feed, *, run_id: str | None = None) -> list[FeedEntry]:
+@dataclasses.dataclass(frozen=True)
+class ParsedFeed:
+    """A feed document's entries, and how often the feed asks to be polled at most."""
+
+    entries: list[FeedEntry]
+    interval_hint_s: int | None = None
+
+
+def parse_feed(
+    body: bytes, feed: Feed, *, run_id: str | None = None, max_entries: int = MAX_ENTRIES_PER_POLL
+) -> list[FeedEntry]:
     """Return the feed's entries with canonical URLs; raise PermanentError if it has none usable."""
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
-    raw_entries = list(parsed.entries)[:MAX_ENTRIES_PER_POLL]
+    return parse_feed_document(body, feed, run_id=run_id, max_entries=max_entries).entries
+
+
+def parse_feed_document(
+    body: bytes, feed: Feed, *, run_id: str | None = None, max_entries: int = MAX_ENTRIES_PER_POLL
+) -> ParsedFeed:
+    """Return the feed's entries and polling hint; raise PermanentError if it has none usable."""
+    declared = entity_declarations(body)
+    if declared:
+        raise PermanentError(
+            f'feed "{feed.name}" ({feed.url}) declares XML entities, refused unparsed '
+            f"(entity expansion can exhaust memory): {declared[0][:80]!r}",
+            reason="xml_entities",
+        )
+    # A file object, never bytes: given bytes, feedparser first tries them as a local
+    # file name, so a feed whose body is "/dev/zero" would be read forever.
+    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    raw_entries = list(parsed.entries)[:max_entries]
     if not raw_entries and not parsed.get("version") and not parsed.bozo:
         raise PermanentError(
             f'feed "{feed.name}" ({feed.url}) is not RSS or Atom', reason="not_a_feed"
@@ -49,7 +78,7 @@ def parse_feed(body: bytes, feed: Feed, *, run_id: str | None = None) -> list[Fe
             f'feed "{feed.name}" ({feed.url}) is not a readable RSS/Atom document: {problem}',
             reason="malformed_feed",
         )
-    return entries
+    return ParsedFeed(entries, interval_hint_s(parsed.get("feed", {})))
 
 
 def _to_entry(raw: Any, feed: Feed, run_id: str | None) -> FeedEntry | None:

@@ -24,6 +24,19 @@ from newsdesk.state.redis_state import PREFIX
 PENDING_KEY = PREFIX + "index:pending"
 FLUSH_GATE_KEY = PREFIX + "index:flush-scheduled"
 RETRYABLE_ITEM_STATUS = (429, 500, 502, 503, 504)
+# Set the given fields and remove the null ones, so a rewritten document looks like one
+# built fresh (absent, never null); an unchanged document is a no-op, not a new version.
+SET_FIELDS_SCRIPT = """
+boolean changed = false;
+for (e in params.fields.entrySet()) {
+  if (e.getValue() == null) {
+    if (ctx._source.containsKey(e.getKey())) { ctx._source.remove(e.getKey()); changed = true; }
+  } else if (ctx._source[e.getKey()] != e.getValue()) {
+    ctx._source[e.getKey()] = e.getValue(); changed = true;
+  }
+}
+if (!changed) { ctx.op = 'noop'; }
+"""
 
 # Claim a batch: reuse this task's in-flight batch if a crash left one, else move up
 # to N documents from the pending list into it, atomically.
@@ -172,4 +185,61 @@ def bulk_create(es: Elasticsearch, alias: str, docs: list[PendingDocument]) -> F
             result.results.append(
                 ItemResult(doc, Outcome.FAILED, f"es_rejected_{reason}", str(error.get("reason")))
             )
+    return result
+
+
+@dataclass
+class UpdateResult:
+    """What a bulk partial update did: written, not indexed yet, and worth another try."""
+
+    updated: int = 0
+    missing: int = 0
+    retry: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def bulk_update_fields(
+    es: Elasticsearch, alias: str, updates: dict[str, dict[str, Any]]
+) -> UpdateResult:
+    """Send scripted partial updates (``None`` removes a field) and classify each item.
+
+    A 404 is normal: that document is still waiting in the pending list and gets
+    current values when it is flushed. Raises TransientError when Elasticsearch is down.
+    """
+    if not updates:
+        return UpdateResult()
+    operations: list[dict[str, Any]] = []
+    for doc_id, fields in updates.items():
+        # Two flushes may rewrite the same original at once; both write Redis's view.
+        operations.append({"update": {"_index": alias, "_id": doc_id, "retry_on_conflict": 3}})
+        operations.append(
+            {
+                "script": {
+                    "source": SET_FIELDS_SCRIPT,
+                    "lang": "painless",
+                    "params": {"fields": fields},
+                }
+            }
+        )
+    try:
+        response = es.bulk(operations=operations, refresh=False)
+    except (EsConnectionError, EsTransportError) as exc:
+        raise TransientError(f"Elasticsearch unavailable: {exc}", reason="es_unavailable") from exc
+    except ApiError as exc:
+        if exc.meta.status in RETRYABLE_ITEM_STATUS:
+            raise TransientError(
+                f"Elasticsearch refused the bulk update: {exc}", reason=f"es_{exc.meta.status}"
+            ) from exc
+        raise
+    result = UpdateResult()
+    for doc_id, item in zip(updates, response["items"], strict=True):
+        status = int(item["update"]["status"])
+        if status in (200, 201):
+            result.updated += 1
+        elif status == 404:
+            result.missing += 1
+        elif status in (*RETRYABLE_ITEM_STATUS, 409):
+            result.retry.append(doc_id)
+        else:
+            result.failed[doc_id] = str((item["update"].get("error") or {}).get("reason"))
     return result

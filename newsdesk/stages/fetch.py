@@ -9,6 +9,7 @@ import redis
 
 from newsdesk.errors import PermanentError
 from newsdesk.http.fetch import fetch
+from newsdesk.http.politeness import host_slot
 from newsdesk.models import FeedEntry, FetchedPage
 from newsdesk.settings import Settings
 from newsdesk.state import redis_state
@@ -26,14 +27,16 @@ def fetch_page(
     back to the feed's summary; every other permanent failure is raised.
     """
     try:
-        response = fetch(
-            http,
-            entry.url,
-            settings.fetch,
-            max_bytes=settings.fetch.max_page_bytes,
-            accept=HTML_ACCEPT,
-            html_only=True,
-        )
+        # A busy host raises TransientError("host_busy") here, and the task retries later.
+        with host_slot(r, entry.url, settings.fetch):
+            response = fetch(
+                http,
+                entry.url,
+                settings.fetch,
+                max_bytes=settings.fetch.max_page_bytes,
+                accept=HTML_ACCEPT,
+                html_only=True,
+            )
     except PermanentError as exc:
         if exc.reason != "not_html":
             raise

@@ -12,7 +12,13 @@ from newsdesk.errors import PermanentError, TransientError
 from newsdesk.http.fetch import FetchResult, Validators, build_http_client, fetch
 from newsdesk.settings import FetchLimits
 
-LIMITS = FetchLimits(connect_timeout_s=2, read_timeout_s=1.5, total_timeout_s=3, max_redirects=4)
+LIMITS = FetchLimits(
+    connect_timeout_s=2,
+    read_timeout_s=1.5,
+    total_timeout_s=3,
+    max_redirects=4,
+    allow_networks=("127.0.0.1/32",),
+)
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import redis
 from celery import Celery
-from elasticsearch import Elasticsearch
 
 from newsdesk.demo.server import LoopbackSite
 from newsdesk.feeds.config import parse_feeds
 from newsdesk.outcomes import RunSummary
+from newsdesk.search.client import build_es_client
 from newsdesk.search.setup import ensure_index
 from workers.ingest import ingest_once
 
@@ -29,8 +29,6 @@ def ingested(
     celery_app: Celery, base_settings: Any, worker: None
 ) -> Iterator[tuple[RunSummary, dict[str, dict[str, Any]]]]:
     """Ingest the traps feed once for the whole module; return the summary and docs by path."""
-    from newsdesk.search.client import build_es_client
-
     r = redis.Redis.from_url(base_settings.redis_url)
     es = build_es_client(base_settings.es_url, compat_7x=True)
     for key in r.scan_iter(match="newsdesk:*"):

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from workers.cli import feeds, ops, run, search, worker
+from workers.cli import api, dlq, feeds, ops, run, search, story, worker
 
 app = typer.Typer(
     name="newsdesk",
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(feeds.app, name="feeds")
+app.add_typer(dlq.app, name="dlq")
 app.add_typer(worker.worker_app, name="worker")
 app.add_typer(worker.scheduler_app, name="scheduler")
 app.command("run")(run.run)
@@ -25,6 +26,8 @@ app.command("demo")(run.demo)
 app.command("setup")(ops.setup)
 app.command("status")(ops.status)
 app.command("search")(search.search)
+app.command("story")(story.story)
+app.command("api")(api.api)
 
 
 def main() -> None:

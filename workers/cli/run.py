@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import tempfile
 import time
@@ -116,8 +117,15 @@ def demo(
         console.print(f"demo site serving on {site.base_url}")
         feeds_path = render_feeds_yaml(site.base_url, Path(tmp) / "feeds.yaml")
         settings = load_settings(feeds_path, data_dir or Path(tmp) / "engines")
-        # The demo always runs on its own embedded engines, never on a configured cluster.
-        settings = settings.with_overrides(redis_url=None, es_url=None)
+        # The demo always runs on its own embedded engines, never on a configured cluster,
+        # and fetches from its own loopback site, which production settings refuse.
+        settings = settings.with_overrides(
+            redis_url=None,
+            es_url=None,
+            fetch=dataclasses.replace(
+                settings.fetch, allow_networks=("127.0.0.0/8",), host_min_delay_s=0
+            ),
+        )
         feed_list = load_feeds_or_exit(settings)
         with services_or_embedded(settings, persist=False) as (resolved, stack):
             summary = _ingest(resolved, stack, feed_list, worker=True, timeout_s=timeout_s)

@@ -42,6 +42,9 @@ def search(
     since: str | None = typer.Option(None, "--since", help="Published on or after this date."),
     size: int = typer.Option(10, "--size", min=1, max=100, help="How many hits to show."),
     facets: bool = typer.Option(False, "--facets", help="Show facet counts."),
+    by_story: bool = typer.Option(
+        False, "--by-story", help="One hit per story (its best match), with the story's size."
+    ),
     as_json: bool = JSON_OPTION,
     data_dir: Path | None = DATA_DIR_OPTION,
 ) -> None:
@@ -51,7 +54,13 @@ def search(
     with services_or_embedded(settings) as (resolved, _stack):
         es = connect_es(resolved)
         result = search_articles(
-            es, resolved.index_alias, query, filters=filters, since=parse_since(since), size=size
+            es,
+            resolved.index_alias,
+            query,
+            filters=filters,
+            since=parse_since(since),
+            size=size,
+            by_story=by_story,
         )
     if as_json:
         print_json(result.to_json())
@@ -64,7 +73,8 @@ def print_result(result: SearchResult, *, show_facets: bool) -> None:
     out.print(f"[bold]{result.total}[/] article(s)")
     for hit in result.hits:
         date = (hit.published_at or "")[:16].replace("T", " ")
-        out.print(f"\n[bold]{hit.title}[/]  [dim]{hit.source or ''} · {date}[/]")
+        more = f" · story of {hit.story_size}" if (hit.story_size or 0) > 1 else ""
+        out.print(f"\n[bold]{hit.title}[/]  [dim]{hit.source or ''} · {date}{more}[/]")
         out.print(f"[blue]{hit.url}[/]", highlight=False)
         for snippet in hit.snippets:
             out.print(f"  … {snippet} …", highlight=False)

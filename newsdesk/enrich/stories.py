@@ -1,0 +1,243 @@
+"""Story clusters: different reports of the same event share a ``story_id``, assigned online.
+
+Each article is compared with the articles published within 72 hours of it that share
+some of its rarest terms (a Redis index of each article's top terms, so articles still
+waiting for the bulk flush are seen too, which Elasticsearch's more_like_this would
+miss). The score blends the cosine of tf-idf term vectors with the overlap of the names
+both articles mention (their extracted entities when there are any, else the capitalised
+names the spinning detector reads), discounted with the distance in time: a second
+round of talks in the same city eleven days later shares most words and names with the
+first but falls outside the window. The story id is its earliest-published article's id.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from elasticsearch import Elasticsearch, NotFoundError
+
+from newsdesk.enrich.syndication import RELATIONS_TTL_S, add_everywhere, as_text, get_or_set
+from newsdesk.state.redis_state import PREFIX
+
+WINDOW_S = 72 * 3600
+TOP_TERMS = 40
+DF_LOOKUPS = 3 * TOP_TERMS
+TITLE_WEIGHT = 2  # a headline word counts as two body words
+MIN_SHARED_TERMS = 3
+MAX_CANDIDATES = 30
+MAX_PER_TERM = 500  # a term on more articles than this adds nothing to the candidate list
+MIN_SIMILARITY = 0.25
+NAME_WEIGHT = 0.4  # share of the score given to the overlap of names
+# Pseudo-documents in the idf: until the index holds many articles, every term weighs
+# about the same, so a burst of copies of one story cannot make its own words look common.
+IDF_PRIOR_DOCS = 50
+MAX_STORY_ARTICLES = 500
+
+TERM_KEY = PREFIX + "term:{}"  # zset: doc id -> published epoch
+DOCS_KEY = PREFIX + "story:docs"  # zset: doc id -> time indexed (the idf denominator)
+STORY_DOC_KEY = PREFIX + "story:doc:{}"  # hash: terms, names, published
+STORY_OF_KEY = PREFIX + "story:of:{}"
+STORY_MEMBERS_KEY = PREFIX + "story:members:{}"  # zset: doc id -> published epoch
+
+# Sizes of many sorted sets in one command: a term lookup per word was most of the cost.
+_ZCARDS_LUA = """
+local sizes = {}
+for i, key in ipairs(KEYS) do sizes[i] = redis.call('ZCARD', key) end
+return sizes
+"""
+_TERM_RE = re.compile(r"[^\W\d_]{3,}")
+# Function words of the languages the demo and tests carry; idf handles the rest.
+_STOPWORDS_TEXT = """
+the and for are but not you all any can had her was one our out has his how its may new now
+old see two way who did get him let say she too use that with have this will your from they
+been more when were what said says also than them then into over only some such after about
+could would there their which other these those while where being because before under again
+last first year years told just like very most made week monday tuesday wednesday thursday
+friday saturday sunday der die das und ist nicht mit den dem des ein eine einer sich auf für
+von zum zur les une est pas pour dans qui que sur avec par plus sont del los las por con una
+para como
+"""
+_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+
+@dataclass(frozen=True)
+class StoryDoc:
+    """What the story scorer knows of one article."""
+
+    terms: dict[str, float]  # unit-length tf-idf vector of its top terms
+    published_s: float
+    names: frozenset[str] = frozenset()  # people, organisations and places, casefolded
+
+
+def term_counts(title: str, body: str) -> Counter[str]:
+    """Return the content-word counts of an article, headline words counted double."""
+    counts: Counter[str] = Counter()
+    for text, weight in ((title, TITLE_WEIGHT), (body, 1)):
+        for term in _TERM_RE.findall(text.casefold()):
+            if term not in _STOPWORDS:
+                counts[term] += weight
+    return counts
+
+
+def term_vector(counts: Counter[str], df: dict[str, int], n_docs: int) -> dict[str, float]:
+    """Return the unit-length tf-idf vector of the ``TOP_TERMS`` heaviest terms."""
+    weights = {
+        term: (1 + math.log(tf))
+        * (1 + math.log((n_docs + IDF_PRIOR_DOCS) / (df.get(term, 0) + IDF_PRIOR_DOCS)))
+        for term, tf in counts.items()
+    }
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return {term: round(w / norm, 4) for term, w in top}
+
+
+def story_similarity(a: StoryDoc, b: StoryDoc, *, window_s: float = WINDOW_S) -> float:
+    """Return how likely two articles report the same event (0-1; 0 outside the window)."""
+    gap_s = abs(a.published_s - b.published_s)
+    if gap_s > window_s:
+        return 0.0
+    score = sum(w * b.terms.get(term, 0.0) for term, w in a.terms.items())
+    if a.names and b.names:
+        shared = len(a.names & b.names) / len(a.names | b.names)
+        score = (1 - NAME_WEIGHT) * score + NAME_WEIGHT * shared
+    # Halved at the window's edge: events days apart need more in common to be one story.
+    return score * (1 - 0.5 * gap_s / window_s)
+
+
+def build_story_doc(
+    r: redis.Redis, title: str, body: str, published_s: float, names: Iterable[str] = ()
+) -> StoryDoc:
+    """Return the article's story profile, its term weights taken from the Redis index."""
+    counts = term_counts(title, body)
+    # Only the most frequent words can make the top terms once weighted: look those up.
+    terms = sorted(sorted(counts, key=lambda t: (-counts[t], t))[:DF_LOOKUPS])
+    keys = [DOCS_KEY, *(TERM_KEY.format(term) for term in terms)]
+    n_docs, *dfs = r.eval(_ZCARDS_LUA, len(keys), *keys)
+    vector = term_vector(
+        Counter({t: counts[t] for t in terms}), dict(zip(terms, dfs, strict=True)), int(n_docs)
+    )
+    return StoryDoc(vector, published_s, frozenset(n.casefold() for n in names))
+
+
+def assign_story(
+    r: redis.Redis,
+    doc_id: str,
+    doc: StoryDoc,
+    *,
+    linked: Sequence[str] = (),
+    ttl_s: int = RELATIONS_TTL_S,
+) -> str:
+    """Index an article's terms and return the key of the story it joins (or starts).
+
+    ``linked`` articles (its original, the source it was spun from) join it outright.
+    """
+    now_s = time.time()
+    pipe = r.pipeline(transaction=True)
+    pipe.hset(
+        STORY_DOC_KEY.format(doc_id),
+        mapping={"terms": json.dumps(doc.terms), "published": repr(doc.published_s),
+                 "names": json.dumps(sorted(doc.names))},
+    )  # fmt: skip
+    pipe.expire(STORY_DOC_KEY.format(doc_id), ttl_s)
+    pipe.zadd(DOCS_KEY, {doc_id: now_s})
+    pipe.zremrangebyscore(DOCS_KEY, 0, now_s - ttl_s)
+    terms = [TERM_KEY.format(term) for term in doc.terms]
+    add_everywhere(pipe, terms, doc_id, ttl_s, score=doc.published_s)
+    pipe.execute()
+    best = next(iter(linked), None) or _best_candidate(r, doc_id, doc)
+    cluster = get_or_set(r, STORY_OF_KEY.format(best), best, ttl_s) if best else doc_id
+    cluster = get_or_set(r, STORY_OF_KEY.format(doc_id), cluster, ttl_s)
+    pipe = r.pipeline(transaction=True)
+    pipe.zadd(STORY_MEMBERS_KEY.format(cluster), {doc_id: doc.published_s})
+    if best:
+        published = _published(r, best)
+        if published is not None:
+            pipe.zadd(STORY_MEMBERS_KEY.format(cluster), {best: published})
+    pipe.expire(STORY_MEMBERS_KEY.format(cluster), ttl_s)
+    pipe.execute()
+    return cluster
+
+
+def story_members(r: redis.Redis, doc_id: str) -> list[str]:
+    """Return the doc ids of the article's story, earliest first."""
+    cluster = r.get(STORY_OF_KEY.format(doc_id))
+    if cluster is None:
+        return []
+    members = r.zrange(STORY_MEMBERS_KEY.format(as_text(cluster)), 0, -1)
+    return [as_text(m) for m in members]
+
+
+def story_views(r: redis.Redis, doc_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Return ``(story_id, story_size)`` of each article that has a story."""
+    pipe = r.pipeline(transaction=False)
+    for doc_id in doc_ids:
+        pipe.get(STORY_OF_KEY.format(doc_id))
+    clusters = {d: as_text(c) for d, c in zip(doc_ids, pipe.execute(), strict=True) if c}
+    unique = sorted(set(clusters.values()))
+    pipe = r.pipeline(transaction=False)
+    for cluster in unique:
+        pipe.zrange(STORY_MEMBERS_KEY.format(cluster), 0, 0)
+        pipe.zcard(STORY_MEMBERS_KEY.format(cluster))
+    replies = pipe.execute()
+    found = {
+        cluster: (first[0].decode(), int(size))
+        for cluster, first, size in zip(unique, replies[::2], replies[1::2], strict=True)
+        if first
+    }
+    return {d: found[c] for d, c in clusters.items() if c in found}
+
+
+def list_story(es: Elasticsearch, alias: str, story_or_doc_id: str) -> list[dict[str, Any]]:
+    """Return the indexed articles of a story (given its id or any member's), earliest first."""
+    story_id = story_or_doc_id
+    try:
+        doc = es.get(index=alias, id=story_or_doc_id, source_includes=["story_id"])
+        story_id = doc["_source"].get("story_id") or story_id
+    except NotFoundError:
+        pass
+    response = es.search(
+        index=alias,
+        query={"term": {"story_id": story_id}},
+        sort=[{"published_at": {"order": "asc", "missing": "_last"}}, {"url": {"order": "asc"}}],
+        size=MAX_STORY_ARTICLES,
+        source_excludes=["body", "summary", "description"],
+    )
+    return [{"doc_id": h["_id"], **h["_source"]} for h in response["hits"]["hits"]]
+
+
+def _best_candidate(r: redis.Redis, doc_id: str, doc: StoryDoc) -> str | None:
+    low, high = doc.published_s - WINDOW_S, doc.published_s + WINDOW_S
+    pipe = r.pipeline(transaction=False)
+    for term in doc.terms:
+        pipe.zrangebyscore(TERM_KEY.format(term), low, high, start=0, num=MAX_PER_TERM)
+    votes: Counter[str] = Counter()
+    for members in pipe.execute():
+        if len(members) < MAX_PER_TERM:
+            votes.update(m.decode() for m in members)
+    votes.pop(doc_id, None)
+    candidates = [c for c, n in votes.most_common(MAX_CANDIDATES) if n >= MIN_SHARED_TERMS]
+    pipe = r.pipeline(transaction=False)
+    for cand in candidates:
+        pipe.hmget(STORY_DOC_KEY.format(cand), "terms", "published", "names")
+    scored = []
+    for cand, (terms, published, names) in zip(candidates, pipe.execute(), strict=True):
+        if terms is None:
+            continue
+        other = StoryDoc(json.loads(terms), float(published), frozenset(json.loads(names)))
+        scored.append((round(story_similarity(doc, other), 6), -other.published_s, cand))
+    if not scored or max(scored)[0] < MIN_SIMILARITY:
+        return None
+    return max(scored)[2]
+
+
+def _published(r: redis.Redis, doc_id: str) -> float | None:
+    raw = r.hget(STORY_DOC_KEY.format(doc_id), "published")
+    return float(raw) if raw is not None else None
