@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from newsdesk.enrich import names
+from newsdesk.enrich.entity_rules import PLACE_PREPOSITIONS, SPEECH_VERBS, relabel
 from newsdesk.enrich.names import country_code, edit_distance, fold
 
 if TYPE_CHECKING:
@@ -148,6 +149,8 @@ def _entities(doc: Doc, max_per_list: int) -> Entities:
     votes: dict[str, Counter[str]] = {}
     mentions: list[tuple[str, str]] = []
     countries: dict[str, _Tally] = {}
+    speakers: set[str] = set()
+    place_objects: set[str] = set()
     for span in doc.ents:
         label = _GROUPS.get(span.label_)
         shouted = _in_shouted_line(doc.text, span.start_char, span.end_char)
@@ -162,13 +165,18 @@ def _entities(doc: Doc, max_per_list: int) -> Entities:
             continue
         votes.setdefault(fold(text), Counter())[group] += 1
         mentions.append((fold(text), text))
+        if span.end < len(doc) and doc[span.end].lower_ in SPEECH_VERBS:
+            speakers.add(fold(text))
+        if span.start > 0 and doc[span.start - 1].lower_ in PLACE_PREPOSITIONS:
+            place_objects.add(fold(text))
     labels = {key: counter.most_common(1)[0][0] for key, counter in votes.items()}
+    relabel(labels, speakers, place_objects)
     people = _people([(i, m, labels[m[0]]) for i, m in enumerate(mentions)])
     merged = {position for tally in people for position in tally.positions}
     orgs: dict[str, _Tally] = {}
     places: dict[str, _Tally] = {}
     for position, (key, text) in enumerate(mentions):
-        if position in merged or labels[key] == "person":
+        if position in merged or labels[key] in ("person", "dropped"):
             continue
         code = country_code(text) if labels[key] == "place" else None
         if code:

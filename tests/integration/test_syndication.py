@@ -236,3 +236,19 @@ def test_a_redelivered_article_counts_once(r: redis.Redis) -> None:
     assert again.agencies == ("AP",)
     assert again_original.copies_count == 1
     assert again_original.story_size == 2
+
+
+def test_entity_facets_name_the_people_without_junk(ingested: tuple[RunSummary, Docs, str]) -> None:
+    _, docs, _ = ingested
+    original = docs[ORIGINAL]
+    people = original["entities"]["people"]
+    # Full names, merged with later surname-only mentions ("Sorvik told reporters").
+    assert {"Anneli Sorvik", "Ilse Varga", "Tomas Reyland"} <= set(people)
+    assert "Sorvik" not in people and "Varga" not in people
+    assert all(len(p.split()) <= 6 and not p.islower() for p in people)
+    assert "Lakeport" in original["entities"]["places"]
+    # Every English article of the event carries the Ostmark minister as a facet.
+    event = {
+        p: docs[p]["entities"]["people"] for p in (ORIGINAL, COPY, TRIMMED, VERSION, UNCREDITED)
+    }
+    assert all("Ilse Varga" in people for people in event.values()), event
