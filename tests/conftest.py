@@ -6,6 +6,7 @@ is skipped: if an engine cannot start, the tests that need it fail with its log 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -102,23 +103,42 @@ def r(base_settings: Settings) -> Iterator[redis.Redis]:
 
     Only ``newsdesk:*`` keys go: the broker's queue bindings live in the same database.
     """
-    assert base_settings.redis_url
-    client = redis.Redis.from_url(base_settings.redis_url)
-    keys = list(client.scan_iter(match="newsdesk:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    yield client
-    client.close()
+    with _clean_clients(base_settings) as (client, _es):
+        yield client
 
 
 @pytest.fixture
 def es(base_settings: Settings) -> Iterator[Elasticsearch]:
     """Return a client of the session Elasticsearch with no articles index or template."""
-    assert base_settings.es_url
-    client = build_es_client(base_settings.es_url, compat_7x=True)
-    _drop_articles(client)
-    yield client
-    client.close()
+    with _clean_clients(base_settings) as (_r, client):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def module_clients(base_settings: Settings) -> Iterator[tuple[redis.Redis, Elasticsearch]]:
+    """Return clean Redis and Elasticsearch clients for a module that ingests once."""
+    with _clean_clients(base_settings) as clients:
+        yield clients
+
+
+@contextlib.contextmanager
+def _clean_clients(settings: Settings) -> Iterator[tuple[redis.Redis, Elasticsearch]]:
+    """Yield clients of the session engines with no Newsdesk state from earlier tests.
+
+    Only ``newsdesk:*`` keys go: the broker's queue bindings live in the same database.
+    """
+    assert settings.redis_url and settings.es_url
+    r_client = redis.Redis.from_url(settings.redis_url)
+    es_client = build_es_client(settings.es_url, compat_7x=True)
+    keys = list(r_client.scan_iter(match="newsdesk:*", count=1000))
+    if keys:
+        r_client.delete(*keys)
+    _drop_articles(es_client)
+    try:
+        yield r_client, es_client
+    finally:
+        r_client.close()
+        es_client.close()
 
 
 def _drop_articles(client: Elasticsearch) -> None:

@@ -16,7 +16,7 @@ from newsdesk.errors import PermanentError
 from newsdesk.extract.agency import detect_agency
 from newsdesk.extract.article import Extracted, detect_language, extract_article
 from newsdesk.extract.authors import clean_authors
-from newsdesk.extract.dates import choose_dates
+from newsdesk.extract.dates import DateChoice, choose_dates
 from newsdesk.extract.metadata import PageMetadata, parse_datetime, read_page_metadata
 from newsdesk.extract.text import decode_html, repair_text
 from newsdesk.models import Article, FetchedPage
@@ -61,14 +61,7 @@ def article_from_feed(
         )
     meta = meta or PageMetadata()
     body = repair_text(entry.summary or "")
-    dates = choose_dates(
-        fetched_at=page.fetched_at,
-        feed_published=entry.published_at,
-        feed_updated=entry.updated_at,
-        page_published=meta.published,
-        page_modified=meta.modified,
-        url=page.final_url,
-    )
+    dates = _structured_dates(page, meta)
     authors = clean_authors(entry.authors)
     agency = detect_agency(body=body, title=entry.title, authors=entry.authors, url=page.final_url)
     return Article(
@@ -98,14 +91,7 @@ def article_from_feed(
 
 def _article(page: FetchedPage, meta: PageMetadata, extracted: Extracted, html: str) -> Article:
     entry = page.entry
-    dates = choose_dates(
-        fetched_at=page.fetched_at,
-        feed_published=entry.published_at,
-        feed_updated=entry.updated_at,
-        page_published=meta.published,
-        page_modified=meta.modified,
-        url=page.final_url,
-    )
+    dates = _structured_dates(page, meta)
     if dates.source == "fetched":
         # Only now, with no structured date anywhere, are text heuristics worth a try.
         dates = choose_dates(
@@ -150,6 +136,18 @@ def _article(page: FetchedPage, meta: PageMetadata, extracted: Extracted, html: 
         image=meta.image,
         section=meta.section,
         dateline=_dateline(extracted.body),
+    )
+
+
+def _structured_dates(page: FetchedPage, meta: PageMetadata) -> DateChoice:
+    """Return the date choice from the feed entry, the page's metadata and the URL."""
+    return choose_dates(
+        fetched_at=page.fetched_at,
+        feed_published=page.entry.published_at,
+        feed_updated=page.entry.updated_at,
+        page_published=meta.published,
+        page_modified=meta.modified,
+        url=page.final_url,
     )
 
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import redis
 from celery import Celery
+from elasticsearch import Elasticsearch
 
 from newsdesk.demo.server import LoopbackSite
 from newsdesk.feeds.config import parse_feeds
 from newsdesk.outcomes import RunSummary
-from newsdesk.search.client import build_es_client
 from newsdesk.search.setup import ensure_index
 from workers.ingest import ingest_once
 
@@ -26,15 +26,10 @@ FIXTURE_SITE = Path(__file__).resolve().parents[1] / "fixtures" / "site"
 
 @pytest.fixture(scope="module")
 def ingested(
-    celery_app: Celery, base_settings: Any, worker: None
+    celery_app: Celery, module_clients: tuple[redis.Redis, Elasticsearch], worker: None
 ) -> Iterator[tuple[RunSummary, dict[str, dict[str, Any]]]]:
     """Ingest the traps feed once for the whole module; return the summary and docs by path."""
-    r = redis.Redis.from_url(base_settings.redis_url)
-    es = build_es_client(base_settings.es_url, compat_7x=True)
-    for key in r.scan_iter(match="newsdesk:*"):
-        r.delete(key)
-    for name in es.indices.get(index="articles-v*", allow_no_indices=True):
-        es.indices.delete(index=name)
+    r, es = module_clients
     with LoopbackSite(root=FIXTURE_SITE) as site:
         feeds = parse_feeds(
             f"feeds:\n  - name: Fenwick Herald\n    url: {site.base_url}/feeds/traps.xml\n"
@@ -46,8 +41,6 @@ def ingested(
             h["_source"]["url"].removeprefix(site.base_url + "/traps/"): h["_source"] for h in hits
         }
     yield summary, docs
-    r.close()
-    es.close()
 
 
 @pytest.mark.parametrize(

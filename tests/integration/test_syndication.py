@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 import redis
 from celery import Celery
+from elasticsearch import Elasticsearch
 
 from newsdesk.demo.server import LoopbackSite
 from newsdesk.enrich.relations import enrich_relations
 from newsdesk.feeds.config import parse_feeds
 from newsdesk.models import Article
 from newsdesk.outcomes import RunSummary
-from newsdesk.search.client import build_es_client
 from newsdesk.search.setup import ensure_index
 from newsdesk.settings import Settings
 from newsdesk.urls import url_id
@@ -61,16 +61,10 @@ Docs = dict[str, dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def ingested(
-    celery_app: Celery, base_settings: Settings, worker: None
+    celery_app: Celery, module_clients: tuple[redis.Redis, Elasticsearch], worker: None
 ) -> Iterator[tuple[RunSummary, Docs, str]]:
     """Ingest the syndication feed once; return the summary, docs by path and the base URL."""
-    assert base_settings.redis_url and base_settings.es_url
-    r = redis.Redis.from_url(base_settings.redis_url)
-    es = build_es_client(base_settings.es_url, compat_7x=True)
-    for key in r.scan_iter(match="newsdesk:*"):
-        r.delete(key)
-    for name in es.indices.get(index="articles-v*", allow_no_indices=True):
-        es.indices.delete(index=name)
+    r, es = module_clients
     with LoopbackSite(root=FIXTURE_SITE) as site:
         prefix = f"{site.base_url}/syndication/"
         feeds = parse_feeds(f"feeds:\n  - name: Wire watch\n    url: {prefix}feed.xml\n")
@@ -79,8 +73,6 @@ def ingested(
         hits = es.search(index="articles", size=100, query={"match_all": {}})["hits"]["hits"]
         docs = {h["_source"]["url"].removeprefix(prefix): h["_source"] for h in hits}
         yield summary, docs, prefix
-    r.close()
-    es.close()
 
 
 def _id(prefix: str, path: str) -> str:
