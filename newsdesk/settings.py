@@ -20,6 +20,8 @@ RETRY_HTTP_CODES: tuple[int, ...] = (408, 425, 429, 500, 502, 503, 504, 522, 524
 
 HTML_CONTENT_TYPES: tuple[str, ...] = ("text/html", "application/xhtml+xml")
 
+LOG_FORMATS: tuple[str, ...] = ("text", "json")
+
 # Cloud metadata and link-local ranges stay closed whatever allow_networks says: one
 # redirect to 169.254.169.254 would hand out the instance's credentials.
 NEVER_ALLOWED_NETWORKS: tuple[str, ...] = (
@@ -89,6 +91,12 @@ class Settings:
     data_dir: Path = Path(".newsdesk")
     kibana_url: str | None = None
     log_level: str = "INFO"
+    # "text" for people at a terminal; "json" (one object per line) for log collectors.
+    log_format: str = "text"
+    # Prometheus endpoint of workers and the scheduler (0 turns it off). Loopback unless
+    # told otherwise: compose opens it to the private network only.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9808
     scheduler_tick_s: float = 1.0
     default_interval_s: int = 900
     interval_jitter_ratio: float = 0.1
@@ -97,7 +105,14 @@ class Settings:
     page_ttl_s: int = 86_400
     bulk_max_docs: int = 200
     bulk_delay_s: float = 1.0
+    # Keep each fetched page (compressed) in <alias>-pages, so `newsdesk reprocess` can
+    # re-run extraction after a fix without fetching anything again.
+    keep_raw_pages: bool = True
     heartbeat_ttl_s: int = 60
+    # How long a task taken by a worker may stay unacknowledged before the broker hands it
+    # to another worker (a killed worker's tasks come back after this). Keep it above the
+    # longest retry countdown and task run time, or live tasks are delivered twice.
+    visibility_timeout_s: int = 2 * 3600
     min_body_chars: int = 200
     max_entries_per_poll: int = 500
     # Every Nth poll of a feed that keeps answering 304 is made without validators, to
@@ -134,8 +149,17 @@ class Settings:
         """Raise SettingsError if values are out of range."""
         if self.bulk_max_docs < 1:
             raise SettingsError(f"{ENV_PREFIX}BULK_MAX_DOCS must be >= 1, got {self.bulk_max_docs}")
+        if self.visibility_timeout_s < 1:
+            raise SettingsError(f"{ENV_PREFIX}VISIBILITY_TIMEOUT_S must be >= 1 second")
         if not 0 <= self.interval_jitter_ratio < 1:
             raise SettingsError(f"{ENV_PREFIX}INTERVAL_JITTER_RATIO must be in [0, 1)")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"{ENV_PREFIX}LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                f"got {self.log_format!r}"
+            )
+        if not 0 <= self.metrics_port <= 65_535:
+            raise SettingsError(f"{ENV_PREFIX}METRICS_PORT must be in [0, 65535] (0: off)")
         for name in ("redis_url", "es_url", "kibana_url"):
             url = getattr(self, name)
             if url is not None and "://" not in url:

@@ -7,6 +7,7 @@ from typing import Any
 from newsdesk.enrich.relations import enrich_relations
 from newsdesk.errors import PermanentError
 from newsdesk.models import FetchedPage
+from newsdesk.search.pages import raw_page_for
 from newsdesk.stages.enrich import add_text_facets
 from newsdesk.stages.index import queue_for_index
 from newsdesk.stages.process import process_page
@@ -28,7 +29,10 @@ def process_article(self: NewsdeskTask, payload: dict[str, Any]) -> None:
     article = add_text_facets(article, svc.entities)
     article = enrich_relations(article, r=svc.redis)
     entry = page.entry
-    if queue_for_index(svc.redis, article, feed_id=entry.feed_id, run_id=entry.run_id):
+    raw_page = raw_page_for(page, html, article, keep=svc.settings.keep_raw_pages)
+    if queue_for_index(
+        svc.redis, article, feed_id=entry.feed_id, run_id=entry.run_id, raw_page=raw_page
+    ):
         routing.send_next(app, routing.PROCESS_ARTICLE, {}, countdown_s=svc.settings.bulk_delay_s)
     if page.body_key:
         svc.redis.delete(page.body_key)

@@ -86,6 +86,8 @@ def base_settings(
         data_dir=tmp_path_factory.mktemp("data"),
         bulk_delay_s=0.2,
         min_body_chars=200,
+        # Tests that want a metrics endpoint open one on a free port themselves.
+        metrics_port=0,
         fetch=FetchLimits(
             connect_timeout_s=2,
             read_timeout_s=3,
@@ -142,8 +144,9 @@ def _clean_clients(settings: Settings) -> Iterator[tuple[redis.Redis, Elasticsea
 
 
 def _drop_articles(client: Elasticsearch) -> None:
-    existing = client.indices.get(index=f"{TEST_ALIAS}-v*", allow_no_indices=True)
-    for name in existing:
-        client.indices.delete(index=name)
+    # Articles and their raw pages (<alias>-pages-v*): no test sees another's documents.
+    for pattern in (f"{TEST_ALIAS}-v*", f"{TEST_ALIAS}-pages-v*"):
+        for name in client.indices.get(index=pattern, allow_no_indices=True):
+            client.indices.delete(index=name)
     if client.indices.exists_index_template(name=TEST_ALIAS):
         client.indices.delete_index_template(name=TEST_ALIAS)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import redis
 from celery import Celery
 from elasticsearch import Elasticsearch
+from kombu.exceptions import OperationalError
 
 from newsdesk.feeds.config import Feed
 from newsdesk.outcomes import RunSummary, read_run, start_run
@@ -53,13 +54,17 @@ def ingest_once(
     while summary.pending > 0:
         if time.monotonic() > deadline:
             raise IngestTimeout(summary, timeout_s)
-        # A flush that gave up during an outage leaves documents behind; nudge them on.
-        if pending_count(r) and r.set(FLUSH_GATE_KEY, "1", nx=True, ex=60):
-            routing.send(app, routing.FLUSH_INDEX, {})
         if on_progress is not None:
             on_progress(summary)
         time.sleep(poll_interval_s)
-        summary = read_run(r, run_id)
+        try:
+            # Documents left waiting with no flush to come (none scheduled, none paused
+            # by an outage: the gate says which) get one, so the backlog drains.
+            if pending_count(r) and r.set(FLUSH_GATE_KEY, "1", nx=True, ex=60):
+                routing.send(app, routing.FLUSH_INDEX, {})
+            summary = read_run(r, run_id)
+        except (redis.ConnectionError, redis.TimeoutError, OperationalError):
+            continue  # Redis restarting: the run's counters persist, keep waiting
     # Make what was just indexed visible to the search that usually follows.
     es.indices.refresh(index=alias)
     return summary

@@ -10,15 +10,20 @@ from pathlib import Path
 
 import redis
 from celery import Celery
+from kombu.exceptions import OperationalError
 
 from newsdesk.feeds.config import FeedConfigError, feeds_fingerprint, load_feeds
 from newsdesk.scheduling import dispatch_due, sync_schedule
 from newsdesk.search.bulk import FLUSH_GATE_KEY, pending_count
 from newsdesk.settings import Settings
 from newsdesk.state.heartbeat import beat
+from newsdesk.state.outages import REDIS, record_outage
 from workers import routing
 
 log = logging.getLogger(__name__)
+
+# A restart of Redis takes about a second: look again soon, without flooding the log.
+REDIS_RETRY_S = 1.0
 
 
 class Scheduler:
@@ -72,13 +77,22 @@ class Scheduler:
         return dispatched
 
     def run_forever(self) -> None:
-        """Tick until :attr:`stop_event` is set, surviving Redis outages."""
+        """Tick until :attr:`stop_event` is set, surviving Redis outages (and recording them)."""
         log.info("scheduler started; feeds file %s", self.settings.feeds_path)
+        down_since_s: float | None = None
+        error = ""
         while not self.stop_event.is_set():
             try:
                 self.tick()
-            except redis.RedisError as exc:
-                log.warning("Redis unavailable (%s); retrying in 5 s", exc)
-                self.stop_event.wait(5)
+                if down_since_s is not None:
+                    # Only now can the outage be written: Redis was the one down.
+                    record_outage(self.r, REDIS, down_since_s, time.time(), error)
+                    log.warning("Redis is back after %.1f s", time.time() - down_since_s)
+                    down_since_s = None
+            except (redis.RedisError, OperationalError) as exc:
+                if down_since_s is None:
+                    down_since_s, error = time.time(), str(exc)
+                    log.warning("Redis unavailable (%s); retrying every %g s", exc, REDIS_RETRY_S)
+                self.stop_event.wait(REDIS_RETRY_S)
                 continue
             self.stop_event.wait(self.settings.scheduler_tick_s)

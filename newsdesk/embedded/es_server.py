@@ -38,9 +38,14 @@ class EmbeddedElasticsearch(StartStop):
     """A single-node Elasticsearch 7.9.2 on 127.0.0.1 whose data persists in data_dir."""
 
     def __init__(
-        self, data_dir: Path, *, heap_mb: int = 512, run_user: str = "newsdesk-es"
+        self, data_dir: Path, *, heap_mb: int = 512, run_user: str = "newsdesk-es", port: int = 0
     ) -> None:
-        """Prepare (but do not start) a node that keeps config, data and logs under data_dir."""
+        """Prepare (but do not start) a node that keeps config, data and logs under data_dir.
+
+        ``port`` 0 lets the kernel choose the HTTP port; a fixed one restarts a node on
+        the same data at the address its clients know.
+        """
+        self.port = port
         self.data_dir = Path(data_dir).absolute()
         if any(ch.isspace() for ch in str(self.data_dir)):
             # bin/elasticsearch word-splits ES_JAVA_OPTS, which carries paths derived from data_dir.
@@ -82,7 +87,7 @@ class EmbeddedElasticsearch(StartStop):
             # Loopback only: also keeps the production bootstrap checks non-fatal.
             "network.host": "127.0.0.1",
             # Port 0 plus the ports file lets the kernel choose, so parallel nodes never race.
-            "http.port": 0,
+            "http.port": self.port,
             "transport.port": 0,
             "node.portsfile": True,
             "cluster.routing.allocation.disk.threshold_enabled": False,

@@ -74,10 +74,15 @@ def _answers_ping(port: int, pid: int) -> bool:
 class EmbeddedRedis(StartStop):
     """A redis-server bound to 127.0.0.1 that lives in data_dir for tests, the demo and `run`."""
 
-    def __init__(self, data_dir: Path, *, persist: bool = False) -> None:
-        """Prepare (but do not start) a server; persist=True keeps an append-only file there."""
+    def __init__(self, data_dir: Path, *, persist: bool = False, port: int = 0) -> None:
+        """Prepare (but do not start) a server; persist=True keeps an append-only file there.
+
+        ``port`` 0 picks a free port; a fixed one restarts a server at the address its
+        clients know (with ``persist``, a restart with its data).
+        """
         self.data_dir = Path(data_dir).absolute()
         self.persist = persist
+        self.port = port
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._url: str | None = None
@@ -117,8 +122,8 @@ class EmbeddedRedis(StartStop):
         binary = find_redis_server()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         deadline_s = time.monotonic() + timeout_s
-        for _attempt in range(_PORT_ATTEMPTS):
-            port = _free_loopback_port()
+        for _attempt in range(1 if self.port else _PORT_ATTEMPTS):
+            port = self.port or _free_loopback_port()
             try:
                 if self._launch(binary, port, deadline_s):
                     self._url = f"redis://127.0.0.1:{port}/0"

@@ -10,6 +10,7 @@ task finds the same batch and sends it again (the deterministic ``_id`` with
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,10 @@ from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import TransportError as EsTransportError
 
 from newsdesk.errors import Outcome, TransientError
+from newsdesk.search.setup import pages_alias
 from newsdesk.state.redis_state import PREFIX
+
+log = logging.getLogger(__name__)
 
 PENDING_KEY = PREFIX + "index:pending"
 FLUSH_GATE_KEY = PREFIX + "index:flush-scheduled"
@@ -66,19 +70,24 @@ class PendingDocument:
     feed_id: str | None = None
     run_id: str | None = None
     note: str | None = None  # becomes the reason of an "indexed" outcome
+    # The fetched page, written to <alias>-pages in the same bulk request as the article.
+    # Riding on the article's entry, it is replayed and requeued with it, and it is never
+    # an outcome of its own.
+    raw_page: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         """Return the JSON line stored in the pending list."""
-        return json.dumps(
-            {
-                "id": self.doc_id,
-                "source": self.source,
-                "url": self.url,
-                "feed_id": self.feed_id,
-                "run_id": self.run_id,
-                "note": self.note,
-            }
-        )
+        data = {
+            "id": self.doc_id,
+            "source": self.source,
+            "url": self.url,
+            "feed_id": self.feed_id,
+            "run_id": self.run_id,
+            "note": self.note,
+        }
+        if self.raw_page is not None:
+            data["raw_page"] = self.raw_page
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> PendingDocument:
@@ -91,6 +100,7 @@ class PendingDocument:
             data.get("feed_id"),
             data.get("run_id"),
             data.get("note"),
+            data.get("raw_page"),
         )
 
 
@@ -110,6 +120,8 @@ class FlushResult:
 
     results: list[ItemResult] = field(default_factory=list)
     requeued: list[PendingDocument] = field(default_factory=list)
+    raw_pages_written: int = 0
+    raw_pages_failed: int = 0
 
 
 def add_pending(r: redis.Redis, doc: PendingDocument) -> bool:
@@ -152,7 +164,9 @@ def release_batch(r: redis.Redis, batch_id: str, requeue: list[PendingDocument])
 def bulk_create(es: Elasticsearch, alias: str, docs: list[PendingDocument]) -> FlushResult:
     """Send one bulk ``create`` request; return each document's outcome.
 
-    Raises TransientError (and classifies nothing) when Elasticsearch is unreachable.
+    Raw pages riding on the documents go into the same request (op ``index``: a page
+    fetched again overwrites). Raises TransientError (and classifies nothing) when
+    Elasticsearch is unreachable.
     """
     if not docs:
         return FlushResult()
@@ -160,6 +174,9 @@ def bulk_create(es: Elasticsearch, alias: str, docs: list[PendingDocument]) -> F
     for doc in docs:
         operations.append({"create": {"_index": alias, "_id": doc.doc_id}})
         operations.append(doc.source)
+        if doc.raw_page is not None:
+            operations.append({"index": {"_index": pages_alias(alias), "_id": doc.doc_id}})
+            operations.append(doc.raw_page)
     try:
         response = es.bulk(operations=operations, refresh=False)
     except (EsConnectionError, EsTransportError) as exc:
@@ -170,22 +187,50 @@ def bulk_create(es: Elasticsearch, alias: str, docs: list[PendingDocument]) -> F
                 f"Elasticsearch refused the bulk request: {exc}", reason=f"es_{exc.meta.status}"
             ) from exc
         raise
+    items = response["items"]
+    if 2 * len(items) != len(operations):
+        raise ValueError(f"bulk response has {len(items)} items for {len(operations) // 2} ops")
     result = FlushResult()
-    for doc, item in zip(docs, response["items"], strict=True):
-        status = int(item["create"]["status"])
-        error = item["create"].get("error") or {}
-        if status in (200, 201):
-            result.results.append(ItemResult(doc, Outcome.INDEXED, doc.note))
-        elif status == 409:
-            result.results.append(ItemResult(doc, Outcome.DUPLICATE, "already_indexed"))
-        elif status in RETRYABLE_ITEM_STATUS:
-            result.requeued.append(doc)
-        else:
-            reason = str(error.get("type", f"status_{status}"))
-            result.results.append(
-                ItemResult(doc, Outcome.FAILED, f"es_rejected_{reason}", str(error.get("reason")))
-            )
+    position = 0
+    for doc in docs:
+        requeued = _classify(result, doc, items[position]["create"])
+        position += 1
+        if doc.raw_page is not None:
+            # A requeued article brings its page along again: count the page then.
+            if not requeued:
+                _count_raw_page(result, doc, items[position]["index"])
+            position += 1
     return result
+
+
+def _classify(result: FlushResult, doc: PendingDocument, item: dict[str, Any]) -> bool:
+    """Record one article's bulk item in ``result``; return True if it goes back to pending."""
+    status = int(item["status"])
+    error = item.get("error") or {}
+    if status in (200, 201):
+        result.results.append(ItemResult(doc, Outcome.INDEXED, doc.note))
+    elif status == 409:
+        result.results.append(ItemResult(doc, Outcome.DUPLICATE, "already_indexed"))
+    elif status in RETRYABLE_ITEM_STATUS:
+        result.requeued.append(doc)
+        return True
+    else:
+        reason = str(error.get("type", f"status_{status}"))
+        result.results.append(
+            ItemResult(doc, Outcome.FAILED, f"es_rejected_{reason}", str(error.get("reason")))
+        )
+    return False
+
+
+def _count_raw_page(result: FlushResult, doc: PendingDocument, item: dict[str, Any]) -> None:
+    """Count a raw page's write; a failed one is logged, since the article's outcome stands."""
+    if int(item["status"]) in (200, 201):
+        result.raw_pages_written += 1
+        return
+    # Requeuing would replay the article too and count its outcome twice; the page is a
+    # convenience for reprocessing, the article is the record.
+    result.raw_pages_failed += 1
+    log.warning("raw page of %s not stored: %s", doc.url, (item.get("error") or {}).get("reason"))
 
 
 @dataclass

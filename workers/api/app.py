@@ -1,4 +1,4 @@
-"""The FastAPI application: search API, status endpoints and the search page.
+"""The FastAPI application: search API, status endpoints, metrics and the search page.
 
 Clients are built in the lifespan hook and closed when the server stops; importing this
 module or calling :func:`create_api` connects to nothing.
@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from newsdesk.settings import Settings
 from workers.api import search, status
 from workers.api.services import build_api_services
+from workers.metrics import render, scrape_registry
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,15 @@ def create_api(settings: Settings) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    # Pipeline-wide state from Redis (the same series every worker serves) and this
+    # process's own statistics, for Prometheus.
+    registry = scrape_registry(lambda: app.state.services.redis)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics(request: Request) -> Response:
+        body, content_type = render(registry, request.headers.get("accept"))
+        return Response(body, media_type=content_type)
 
     @app.middleware("http")
     async def security_headers(

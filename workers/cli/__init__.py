@@ -7,7 +7,8 @@ import sys
 
 import typer
 
-from workers.cli import api, dlq, feeds, ops, run, search, story, worker
+from workers.cli import api, dlq, feeds, lifecycle, ops, run, search, story, worker
+from workers.logs import configure_logging
 
 app = typer.Typer(
     name="newsdesk",
@@ -28,11 +29,13 @@ app.command("status")(ops.status)
 app.command("search")(search.search)
 app.command("story")(story.story)
 app.command("api")(api.api)
+app.command("reindex")(lifecycle.reindex_command)
+app.command("reprocess")(lifecycle.reprocess_command)
+app.command("prune")(lifecycle.prune_command)
 
 
 def main() -> None:
     """Entry point of the ``newsdesk`` console script."""
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # Text until a command reads its settings (load_settings applies NEWSDESK_LOG_FORMAT).
+    configure_logging("text", logging.WARNING)
     sys.exit(app())

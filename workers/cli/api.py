@@ -9,6 +9,7 @@ from types import FrameType
 import typer
 
 from workers.cli.common import DATA_DIR_OPTION, console, load_settings, services_or_embedded
+from workers.logs import redact_url
 
 
 class _Stopped(Exception):
@@ -36,7 +37,8 @@ def api(
         shown = f"[{host}]" if ":" in host else host
         console.print(
             f"search page on http://{shown}:{port}/ (API docs at /docs); "
-            f"Redis {resolved.redis_url}, Elasticsearch {resolved.es_url}. Ctrl-C to stop.",
+            f"Redis {redact_url(resolved.redis_url or '')}, "
+            f"Elasticsearch {redact_url(resolved.es_url or '')}. Ctrl-C to stop.",
             highlight=False,
         )
         # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with
@@ -50,6 +52,9 @@ def api(
                 port=port,
                 log_level="info" if verbose else "warning",
                 access_log=verbose,
+                # No logging config of uvicorn's own: its records reach the root handler,
+                # in NEWSDESK_LOG_FORMAT like every other line.
+                log_config=None,
             )
         except (KeyboardInterrupt, _Stopped):
             console.print("stopping")

@@ -17,6 +17,7 @@ from rich.console import Console
 from newsdesk.search.client import build_es_client
 from newsdesk.settings import Settings, SettingsError
 from workers.embedded_stack import EmbeddedStack, EmbeddedStartError
+from workers.logs import configure_logging, redact_url
 
 # soft_wrap: never break long paths and URLs when output goes to a pipe or a log.
 console = Console(stderr=True, soft_wrap=True)
@@ -35,20 +36,25 @@ JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON in
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error and exit with ``code``."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    # Messages often name a service URL; its password must not reach a terminal or log.
+    console.print(f"[bold red]error:[/] {redact_url(message)}", highlight=False)
     raise typer.Exit(code)
 
 
 def load_settings(
     feeds: Path | None = None, data_dir: Path | None = None, verbose: bool = False
 ) -> Settings:
-    """Return settings from the environment with CLI overrides; exit 2 on a bad variable."""
+    """Return settings from the environment with CLI overrides; exit 2 on a bad variable.
+
+    Also switches this process's logs to ``NEWSDESK_LOG_FORMAT``.
+    """
     if verbose:
         logging.getLogger().setLevel(logging.INFO)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         fail(str(exc))
+    configure_logging(settings.log_format, secrets=[settings.es_password])
     changes: dict[str, Any] = {}
     if feeds is not None:
         changes["feeds_path"] = feeds

@@ -12,7 +12,9 @@ from newsdesk.outcomes import read_totals
 from newsdesk.search.bulk import pending_count
 from newsdesk.search.setup import IndexSetupError, ensure_index
 from newsdesk.state import redis_state
+from newsdesk.state.dead_letters import count_dead_letters
 from newsdesk.state.heartbeat import alive_hosts
+from newsdesk.state.outages import Outage, recent_outages
 from workers.cli.common import (
     DATA_DIR_OPTION,
     JSON_OPTION,
@@ -24,6 +26,9 @@ from workers.cli.common import (
     print_json,
     services_or_embedded,
 )
+from workers.logs import redact_url
+
+RECENT_OUTAGES = 5  # shown by `status --json`; the newest is the headline
 
 
 def setup(
@@ -50,11 +55,11 @@ def setup(
             count = import_saved_objects(kibana_url, settings)
         except KibanaImportError as exc:
             fail(str(exc), code=3)
-        out.print(f"Kibana at {kibana_url}: {count} saved object(s) imported")
+        out.print(f"Kibana at {redact_url(kibana_url)}: {count} saved object(s) imported")
 
 
 def status(as_json: bool = JSON_OPTION, data_dir: Path | None = DATA_DIR_OPTION) -> None:
-    """Per feed: last poll, HTTP status, items seen, articles indexed, last error."""
+    """Per feed: last poll, HTTP status, counts, last error; backlog, dead letters, outages."""
     settings = load_settings(data_dir=data_dir)
     with services_or_embedded(settings) as (resolved, _stack):
         r = connect_redis(resolved)
@@ -62,6 +67,8 @@ def status(as_json: bool = JSON_OPTION, data_dir: Path | None = DATA_DIR_OPTION)
         feeds = {fid: redis_state.feed_status(r, fid) for fid in feed_ids}
         totals = read_totals(r)
         backlog = pending_count(r)
+        dead = count_dead_letters(r)
+        outages = recent_outages(r, limit=RECENT_OUTAGES)
         workers = alive_hosts(r, "worker")
         schedulers = alive_hosts(r, "scheduler")
     if as_json:
@@ -70,6 +77,9 @@ def status(as_json: bool = JSON_OPTION, data_dir: Path | None = DATA_DIR_OPTION)
                 "feeds": feeds,
                 "totals": totals.to_json(),
                 "index_backlog": backlog,
+                "dead_letters": dead,
+                "last_outage": outages[0].to_json() if outages else None,
+                "outages": [o.to_json() for o in outages],
                 "workers": workers,
                 "schedulers": schedulers,
             }
@@ -105,6 +115,18 @@ def status(as_json: bool = JSON_OPTION, data_dir: Path | None = DATA_DIR_OPTION)
     out.print(
         f"index backlog: {backlog}; workers alive: {len(workers)}; "
         f"schedulers alive: {len(schedulers)}"
+    )
+    letters = ", ".join(f"{stage} {count}" for stage, count in sorted(dead.items()))
+    out.print(f"dead letters: {letters or 'none'}" + (" (newsdesk dlq list)" if dead else ""))
+    out.print(f"last outage: {_outage_line(outages[0]) if outages else 'none recorded'}")
+
+
+def _outage_line(outage: Outage) -> str:
+    if outage.duration_s is None:
+        return f"{outage.service} DOWN since {_when(str(outage.started_at))}: {outage.error}"
+    return (
+        f"{outage.service} down {_when(str(outage.started_at))} for "
+        f"{outage.duration_s:.1f} s: {outage.error}"
     )
 
 

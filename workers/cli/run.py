@@ -10,7 +10,17 @@ from pathlib import Path
 from types import FrameType
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from newsdesk.feeds.config import Feed
 from newsdesk.outcomes import POLLS, RunSummary
@@ -34,6 +44,7 @@ from workers.cli.feeds import load_feeds_or_exit
 from workers.cli.search import print_result
 from workers.embedded_stack import EmbeddedStack
 from workers.ingest import IngestTimeout, ingest_once
+from workers.logs import redact_url
 
 WORKERS_OPTION = typer.Option(
     True,
@@ -67,7 +78,8 @@ def run(
 
         signal.signal(signal.SIGTERM, _stop)
         console.print(
-            f"running: Redis {resolved.redis_url}, Elasticsearch {resolved.es_url}; "
+            f"running: Redis {redact_url(resolved.redis_url or '')}, "
+            f"Elasticsearch {redact_url(resolved.es_url or '')}; "
             f"feeds from {resolved.feeds_path}. Ctrl-C to stop."
         )
         try:
@@ -165,16 +177,60 @@ def _ingest(
     enabled = sum(1 for f in feed_list if f.enabled)
     console.print(f"polling {enabled} feed(s)")
     try:
-        with console.status("ingesting") as spinner:
-            return ingest_once(
+        with IngestProgress(enabled) as bars:
+            summary = ingest_once(
                 app, r, es, settings.index_alias, feed_list, timeout_s=timeout_s,
-                on_progress=lambda s: spinner.update(
-                    f"ingesting: {s.pending} pending, {sum(s.articles.values())} article outcome(s)"
-                ),
+                on_progress=bars.update,
             )  # fmt: skip
+            bars.update(summary)
+            return summary
     except IngestTimeout as exc:
         print_summary(exc.summary)
         fail(str(exc), code=4)
+
+
+class _RateColumn(ProgressColumn):
+    """Items per second, as Rich estimates it over the last 30 s."""
+
+    def render(self, task: Task) -> Text:
+        """Return the rate, or a dash before there is one."""
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:5.1f}/s" if speed else "    -/s", style="progress.data.speed")
+
+
+class IngestProgress:
+    """Progress bars for one ingest run, fed with the run's counters read from Redis."""
+
+    def __init__(self, feeds: int) -> None:
+        self.feeds = feeds
+        self.bars = Progress(
+            TextColumn("{task.description:<8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.feed_bar = self.bars.add_task("feeds", total=feeds)
+        self.article_bar = self.bars.add_task("articles", total=None)
+
+    def __enter__(self) -> IngestProgress:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.bars.stop()
+
+    def update(self, summary: RunSummary) -> None:
+        """Show the feeds polled and the articles finished out of those found so far."""
+        polled = sum(summary.polls.values())
+        finished = sum(summary.articles.values())
+        # Each unfinished poll holds one pending unit; the rest are articles in flight.
+        # Until every feed is polled the article total is a lower bound, and grows.
+        in_flight = max(0, summary.pending - max(0, self.feeds - polled))
+        self.bars.update(self.feed_bar, completed=polled)
+        self.bars.update(self.article_bar, completed=finished, total=finished + in_flight)
 
 
 def print_summary(summary: RunSummary) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import signal
+import tempfile
 from types import FrameType
 
 import typer
@@ -12,6 +15,9 @@ from newsdesk.state.heartbeat import is_alive
 from workers import routing
 from workers.cli.common import connect_redis, console, fail, load_settings
 from workers.services import services
+
+# prometheus_client's switch to multiprocess mode (workers.metrics explains the choice).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 worker_app = typer.Typer(help="Run or health-check a Celery worker.", no_args_is_help=True)
 scheduler_app = typer.Typer(
@@ -42,16 +48,28 @@ def start(
 ) -> None:
     """Start a Celery worker consuming the given queues."""
     _require_urls()
-    loglevel = loglevel or load_settings().log_level
+    settings = load_settings()
+    loglevel = loglevel or settings.log_level
     unknown = set(queues.split(",")) - set(routing.QUEUES)
     if unknown:
         fail(f"unknown queue(s) {sorted(unknown)}; known: {', '.join(routing.QUEUES)}")
+    samples_dir = None
+    if pool == "prefork" and settings.metrics_port and MULTIPROC_ENV not in os.environ:
+        # Prefork children time the tasks, the parent serves the endpoint: they share
+        # samples through files, and prometheus_client must see the folder before its
+        # first import (which happens when the worker loads workers.signals).
+        samples_dir = tempfile.mkdtemp(prefix="newsdesk-metrics-")
+        os.environ[MULTIPROC_ENV] = samples_dir
     from workers.app import app
 
-    app.worker_main(
-        ["worker", "-Q", queues, "-c", str(concurrency), "-P", pool, "--loglevel", loglevel,
-         "--without-gossip", "--without-mingle"]
-    )  # fmt: skip
+    try:
+        app.worker_main(
+            ["worker", "-Q", queues, "-c", str(concurrency), "-P", pool, "--loglevel", loglevel,
+             "--without-gossip", "--without-mingle"]
+        )  # fmt: skip
+    finally:
+        if samples_dir is not None:
+            shutil.rmtree(samples_dir, ignore_errors=True)
 
 
 @worker_app.command("check")
@@ -71,12 +89,18 @@ def scheduler(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     _require_urls()
+    from prometheus_client import REGISTRY
+
     from workers.app import app
-    from workers.scheduler import Scheduler
+    from workers.metrics import MeasuredScheduler, SchedulerMetrics, start_metrics_server
 
     settings = load_settings()
     logging.getLogger().setLevel(settings.log_level.upper())
-    sched = Scheduler(app, connect_redis(settings), settings)
+    measure = SchedulerMetrics()
+    sched = MeasuredScheduler(app, connect_redis(settings), settings, measure)
+    server = None
+    if settings.metrics_port:
+        server = start_metrics_server(settings, local=(REGISTRY, measure.registry))
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         sched.stop_event.set()
@@ -87,6 +111,8 @@ def scheduler(ctx: typer.Context) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        if server is not None:
+            server.close()
         services.close()
 
 
