@@ -33,8 +33,9 @@ from typing import Any
 
 import redis
 from elasticsearch import Elasticsearch
+from process_tree import MemorySampler, cpu_by_component, machine_busy_cpu_s
 from profiling import WorkerProfiles
-from stack_harness import BenchStack, MemorySampler, cpu_by_component, machine_busy_cpu_s
+from stack_harness import BenchStack
 from synthetic_site import SyntheticSite
 
 from newsdesk.feeds.config import load_feeds

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
-from stack_harness import _component, _descendants
+from process_tree import component, descendants
 
 PY_SPY_FALLBACK = Path(tempfile.gettempdir()) / "tools-venv" / "bin" / "py-spy"
 RATE_HZ = 50
@@ -45,16 +45,16 @@ class WorkerProfiles:
             print("py-spy not found: no profile (set PY_SPY)", flush=True)
             return self
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        for pid in _descendants(os.getpid()):
-            component = _component(pid)
-            if not component.startswith("worker"):
+        for pid in descendants(os.getpid()):
+            kind = component(pid)
+            if not kind.startswith("worker"):
                 continue
-            out = self.out_dir / f"{component}-{pid}.txt"
+            out = self.out_dir / f"{kind}-{pid}.txt"
             cmd = [exe, "record", "--pid", str(pid), "--rate", str(RATE_HZ), "--format", "raw"]
             cmd += ["--output", str(out), "--nonblocking"]
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            self._procs.append((component, proc))
-            self.files.setdefault(component, []).append(out)
+            self._procs.append((kind, proc))
+            self.files.setdefault(kind, []).append(out)
         return self
 
     def __exit__(
@@ -75,7 +75,7 @@ class WorkerProfiles:
     def summary(self, top: int = 12) -> dict[str, dict[str, object]]:
         """Return, per worker kind: samples, the functions in most stacks, self time by package."""
         out: dict[str, dict[str, object]] = {}
-        for component, paths in self.files.items():
+        for kind, paths in self.files.items():
             inclusive: Counter[str] = Counter()
             packages: Counter[str] = Counter()
             total = 0
@@ -93,7 +93,7 @@ class WorkerProfiles:
                     # Count a function once per stack: the share of time spent inside it.
                     for frame in {_short(f) for f in frames if not _boring(f)}:
                         inclusive[frame] += count
-            out[component] = {
+            out[kind] = {
                 "samples": total,
                 "inclusive_share": {n: round(c / total, 3) for n, c in inclusive.most_common(top)},
                 "self_share_by_package": {
