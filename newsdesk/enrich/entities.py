@@ -150,10 +150,12 @@ def _entities(doc: Doc, max_per_list: int) -> Entities:
     mentions: list[tuple[str, str]] = []
     countries: dict[str, _Tally] = {}
     speakers: set[str] = set()
+    # Doc.text is rebuilt from its tokens on every access: read it once, not per entity.
+    full_text = doc.text
     place_objects: set[str] = set()
     for span in doc.ents:
         label = _GROUPS.get(span.label_)
-        shouted = _in_shouted_line(doc.text, span.start_char, span.end_char)
+        shouted = _in_shouted_line(full_text, span.start_char, span.end_char)
         cleaned = _clean(span.text, label, lowercase_words) if label and not shouted else None
         if cleaned is None:
             continue

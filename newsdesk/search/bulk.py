@@ -177,16 +177,7 @@ def bulk_create(es: Elasticsearch, alias: str, docs: list[PendingDocument]) -> F
         if doc.raw_page is not None:
             operations.append({"index": {"_index": pages_alias(alias), "_id": doc.doc_id}})
             operations.append(doc.raw_page)
-    try:
-        response = es.bulk(operations=operations, refresh=False)
-    except (EsConnectionError, EsTransportError) as exc:
-        raise TransientError(f"Elasticsearch unavailable: {exc}", reason="es_unavailable") from exc
-    except ApiError as exc:
-        if exc.meta.status in RETRYABLE_ITEM_STATUS:
-            raise TransientError(
-                f"Elasticsearch refused the bulk request: {exc}", reason=f"es_{exc.meta.status}"
-            ) from exc
-        raise
+    response = send_bulk(es, operations)
     items = response["items"]
     if 2 * len(items) != len(operations):
         raise ValueError(f"bulk response has {len(items)} items for {len(operations) // 2} ops")
@@ -266,16 +257,7 @@ def bulk_update_fields(
                 }
             }
         )
-    try:
-        response = es.bulk(operations=operations, refresh=False)
-    except (EsConnectionError, EsTransportError) as exc:
-        raise TransientError(f"Elasticsearch unavailable: {exc}", reason="es_unavailable") from exc
-    except ApiError as exc:
-        if exc.meta.status in RETRYABLE_ITEM_STATUS:
-            raise TransientError(
-                f"Elasticsearch refused the bulk update: {exc}", reason=f"es_{exc.meta.status}"
-            ) from exc
-        raise
+    response = send_bulk(es, operations)
     result = UpdateResult()
     for doc_id, item in zip(updates, response["items"], strict=True):
         status = int(item["update"]["status"])
@@ -288,3 +270,17 @@ def bulk_update_fields(
         else:
             result.failed[doc_id] = str((item["update"].get("error") or {}).get("reason"))
     return result
+
+
+def send_bulk(es: Elasticsearch, operations: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the bulk response; raise TransientError when Elasticsearch is down or busy."""
+    try:
+        return dict(es.bulk(operations=operations, refresh=False))
+    except (EsConnectionError, EsTransportError) as exc:
+        raise TransientError(f"Elasticsearch unavailable: {exc}", reason="es_unavailable") from exc
+    except ApiError as exc:
+        if exc.meta.status in RETRYABLE_ITEM_STATUS:
+            raise TransientError(
+                f"Elasticsearch refused the bulk request: {exc}", reason=f"es_{exc.meta.status}"
+            ) from exc
+        raise
