@@ -12,34 +12,17 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
+
+from process_stage import demo_pages, page_ref
 
 from newsdesk.enrich.entities import EntityExtractor
 from newsdesk.enrich.keywords import extract_keywords
 from newsdesk.extract.article import extract_article
-from newsdesk.models import FeedEntry, FetchedPage
 from newsdesk.stages.process import process_page
 
 SITE = Path(__file__).resolve().parents[1] / "newsdesk" / "demo" / "site"
 MIN_BODY_CHARS = 200
-
-
-def _pages() -> list[tuple[str, bytes]]:
-    pages = []
-    for path in sorted(SITE.rglob("*.html")):
-        if path.name != "index.html":
-            url = "http://demo.example/" + str(path.relative_to(SITE))
-            pages.append((url, path.read_bytes()))
-    return pages
-
-
-def _page_ref(url: str) -> FetchedPage:
-    entry = FeedEntry(url=url, link=url, feed_id="bench", feed_name="Bench", feed_url=url)
-    return FetchedPage(
-        entry=entry, final_url=url, status_code=200, content_type="text/html",
-        fetched_at=datetime.now(UTC), body_key="unused", encoding="utf-8",
-    )  # fmt: skip
 
 
 def _time(
@@ -72,7 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    pages = _pages()
+    pages = demo_pages()
     texts: list[tuple[str, str | None]] = []
     for url, html in pages:
         extracted = extract_article(html.decode("utf-8"), url, min_body_chars=MIN_BODY_CHARS)
@@ -102,7 +85,7 @@ def main() -> None:
         "process stage: process_page",
         args.rounds,
         list(pages),
-        lambda page: process_page(_page_ref(page[0]), page[1], min_body_chars=MIN_BODY_CHARS),  # type: ignore[index]
+        lambda page: process_page(page_ref(page[0]), page[1], min_body_chars=MIN_BODY_CHARS),  # type: ignore[index]
     )
     total_s = process_s + ner_s + keywords_s
     print(

@@ -17,38 +17,21 @@ import dataclasses
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import redis
+from process_stage import demo_pages, page_ref
 
 from newsdesk.embedded.redis_server import EmbeddedRedis
 from newsdesk.enrich.fingerprints import fingerprint
 from newsdesk.enrich.relations import enrich_relations
 from newsdesk.enrich.spinning import extract_anchors
 from newsdesk.enrich.stories import term_counts, term_vector
-from newsdesk.models import Article, FeedEntry, FetchedPage
+from newsdesk.models import Article
 from newsdesk.stages.process import process_page
 
 SITE = Path(__file__).resolve().parents[1] / "newsdesk" / "demo" / "site"
-
-
-def _pages() -> list[tuple[str, bytes]]:
-    """Return (url, html) of the demo site's article pages (as benchmarks/process_stage.py)."""
-    pages = []
-    for path in sorted(SITE.rglob("*.html")):
-        if path.name != "index.html":
-            pages.append(("http://demo.example/" + str(path.relative_to(SITE)), path.read_bytes()))
-    return pages
-
-
-def _page_ref(url: str) -> FetchedPage:
-    entry = FeedEntry(url=url, link=url, feed_id="bench", feed_name="Bench", feed_url=url)
-    return FetchedPage(
-        entry=entry, final_url=url, status_code=200, content_type="text/html",
-        fetched_at=datetime.now(UTC), body_key="unused", encoding="utf-8",
-    )  # fmt: skip
 
 
 def _rate(label: str, rounds: int, items: list[Any], run: Callable[[Any], object]) -> float:
@@ -91,15 +74,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--redis", action="store_true", help="also time enrich_relations")
     args = parser.parse_args()
-    pages = _pages()
-    articles = [process_page(_page_ref(url), html, min_body_chars=200) for url, html in pages]
+    pages = demo_pages()
+    articles = [process_page(page_ref(url), html, min_body_chars=200) for url, html in pages]
     words = sum(len(a.body.split()) for a in articles) / len(articles)
     print(f"{len(articles)} demo articles ({words:.0f} words on average), one core")
     process_s = _rate(
         "process_page (extraction, for scale)",
         max(1, args.rounds // 10),
         pages,
-        lambda page: process_page(_page_ref(page[0]), page[1], min_body_chars=200),
+        lambda page: process_page(page_ref(page[0]), page[1], min_body_chars=200),
     )
     steps: list[tuple[str, Callable[[Article], object]]] = [
         ("MinHash + LSH bands + paragraphs", lambda a: fingerprint(a.body).band_hashes()),

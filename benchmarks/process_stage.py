@@ -19,7 +19,8 @@ from newsdesk.stages.process import process_page
 SITE = Path(__file__).resolve().parents[1] / "newsdesk" / "demo" / "site"
 
 
-def _pages() -> list[tuple[str, bytes]]:
+def demo_pages() -> list[tuple[str, bytes]]:
+    """Return (url, html) for every article page of the bundled demo site."""
     pages = []
     for path in sorted(SITE.rglob("*.html")):
         if path.name != "index.html":
@@ -28,7 +29,8 @@ def _pages() -> list[tuple[str, bytes]]:
     return pages
 
 
-def _page_ref(url: str) -> FetchedPage:
+def page_ref(url: str) -> FetchedPage:
+    """Return a FetchedPage for a benchmark page (no Redis body key is used)."""
     entry = FeedEntry(url=url, link=url, feed_id="bench", feed_name="Bench", feed_url=url)
     return FetchedPage(
         entry=entry, final_url=url, status_code=200, content_type="text/html",
@@ -55,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    pages = _pages()
+    pages = demo_pages()
     print(f"{len(pages)} demo pages, {args.rounds} rounds, one core")
     baseline = _time(
         "baseline: trafilatura.extract",
@@ -67,7 +69,7 @@ def main() -> None:
         "newsdesk: process_page",
         args.rounds,
         pages,
-        lambda url, html: process_page(_page_ref(url), html, min_body_chars=200),
+        lambda url, html: process_page(page_ref(url), html, min_body_chars=200),
     )
     print(f"process_page runs at {ours / baseline:.2f}x the baseline's speed")
 
