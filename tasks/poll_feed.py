@@ -9,7 +9,7 @@ from newsdesk.outcomes import POLLS
 from newsdesk.stages.poll import poll_feed as run_poll
 from workers import routing
 from workers.app import app
-from workers.task_base import NewsdeskTask
+from workers.task_base import RETRY_POLICY, NewsdeskTask
 
 
 class PollTask(NewsdeskTask):
@@ -19,9 +19,9 @@ class PollTask(NewsdeskTask):
     outcome_kind = POLLS
 
 
-@app.task(name=routing.POLL_FEED, base=PollTask, bind=True)
+@app.task(name=routing.POLL_FEED, base=PollTask, bind=True, **RETRY_POLICY)
 def poll_feed(self: PollTask, payload: dict[str, Any]) -> None:
-    """Poll one feed; its failures are recorded by the stage and never retried here."""
+    """Poll one feed; failures are recorded by the stage, a busy host in a run is retried."""
     svc = self.services
     result = run_poll(
         Feed.from_json(payload["feed"]),

@@ -59,7 +59,8 @@ def poll_feed(
     """Return the poll's result after recording its single outcome and rescheduling the feed.
 
     Failures never raise: a broken, dead or hostile feed is recorded with its reason and
-    polled again later with backoff, while every other feed carries on.
+    polled again later with backoff, while every other feed carries on. The one exception
+    is a busy host during an ingest run: TransientError(host_busy) is raised for a retry.
     """
     now_s = time.time()
     status = redis_state.feed_status(r, feed.feed_id)
@@ -95,6 +96,9 @@ def poll_feed(
         failures = 0
         detail = None
     except NewsdeskError as exc:
+        if exc.reason == "host_busy" and run_id is not None:
+            # An ingest run waits for every feed: retry this poll rather than skip the feed.
+            raise
         # A poll skipped because the host is busy is no sign of a broken feed.
         if exc.reason != "host_busy":
             failures += 1

@@ -13,9 +13,11 @@ import pytest
 import redis
 
 from newsdesk.demo.server import LoopbackSite
+from newsdesk.errors import TransientError
 from newsdesk.feeds.config import Feed
 from newsdesk.http.fetch import build_http_client
 from newsdesk.http.politeness import host_slot
+from newsdesk.outcomes import read_run
 from newsdesk.stages.poll import poll_feed
 from newsdesk.state.redis_state import SCHEDULE_KEY, feed_status
 
@@ -78,6 +80,24 @@ def test_a_busy_host_defers_the_poll_without_counting_a_failure(
     assert feed_status(r, feed.feed_id)["failures"] == "0"
     assert _due_in_s(r, feed) < 5  # back soon, not after the feed's 15 minutes
     assert site.hits("/northwire/feed.xml") == 0
+
+
+def test_a_busy_host_during_an_ingest_run_raises_for_a_retry_and_records_nothing(
+    r: redis.Redis, http: httpx.Client, site: LoopbackSite, base_settings: object
+) -> None:
+    settings = base_settings.with_overrides(  # type: ignore[attr-defined]
+        fetch=dataclasses.replace(base_settings.fetch, host_slot_wait_s=0.2)  # type: ignore[attr-defined]
+    )
+    feed = Feed(name="Northwire", url=site.url("/northwire/feed.xml"), interval_s=900)
+    with (
+        host_slot(r, site.base_url, settings.fetch),
+        host_slot(r, site.base_url, settings.fetch),
+        pytest.raises(TransientError) as info,
+    ):
+        poll_feed(feed, http=http, r=r, settings=settings, run_id="run-1")
+    assert info.value.reason == "host_busy"
+    # No outcome yet: the retried poll records the one outcome of this feed in the run.
+    assert read_run(r, "run-1").polls == {}
 
 
 def test_a_server_hiding_changes_behind_304_is_polled_unconditionally(
