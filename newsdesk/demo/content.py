@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path, PurePosixPath
@@ -25,6 +27,10 @@ _CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
 }
+# Like a web server's precompressed files: each representation is gzipped once, at the
+# level servers commonly use, and kept for the next request of the same bytes.
+GZIP_LEVEL = 6
+GZIP_CACHE_ENTRIES = 4096
 _COMPRESSIBLE_PREFIXES = (
     "text/",
     "application/rss+xml",
@@ -131,6 +137,7 @@ class SiteContent:
         self.root = root.resolve()
         self._lock = threading.Lock()
         self._overlay: dict[str, tuple[str | None, int]] = {}
+        self._gzipped: OrderedDict[str, bytes] = OrderedDict()
 
     def mutate(self, path: str, new_text: str | None) -> None:
         """Serve new_text at path from now on (None makes it 404), with a newer Last-Modified."""
@@ -172,6 +179,20 @@ class SiteContent:
                 "utf-8", errors="surrogateescape"
             )
         return self._resource(file_path.name, body, int(file_path.stat().st_mtime))
+
+    def gzipped(self, resource: Resource) -> bytes:
+        """Return the resource's gzip representation, compressed once per distinct body."""
+        with self._lock:
+            cached = self._gzipped.get(resource.etag_hash)
+            if cached is not None:
+                self._gzipped.move_to_end(resource.etag_hash)
+                return cached
+        body = gzip.compress(resource.body, compresslevel=GZIP_LEVEL, mtime=0)
+        with self._lock:
+            self._gzipped[resource.etag_hash] = body
+            while len(self._gzipped) > GZIP_CACHE_ENTRIES:
+                self._gzipped.popitem(last=False)
+        return body
 
     def _resource(self, name: str, body: bytes, stamp_s: int) -> Resource:
         return Resource(

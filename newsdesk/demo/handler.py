@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
 import socket
 import threading
@@ -200,7 +199,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             return
         body = resource.body
         if gzipped:
-            body = gzip.compress(body, mtime=0)
+            body = site.content.gzipped(resource)
             headers["Content-Encoding"] = "gzip"
         self._send(200, body, resource.content_type, headers)
 
