@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from newsdesk.feeds.config import Feed
+from newsdesk.models import FeedEntry
 from newsdesk.outcomes import POLLS
 from newsdesk.stages.poll import poll_feed as run_poll
 from workers import routing
@@ -23,12 +24,17 @@ class PollTask(NewsdeskTask):
 def poll_feed(self: PollTask, payload: dict[str, Any]) -> None:
     """Poll one feed; failures are recorded by the stage, a busy host in a run is retried."""
     svc = self.services
-    result = run_poll(
+
+    def enqueue_fetches(entries: list[FeedEntry]) -> None:
+        for entry in entries:
+            routing.send_next(app, routing.POLL_FEED, entry.to_json())
+
+    run_poll(
         Feed.from_json(payload["feed"]),
         http=svc.http,
         r=svc.redis,
         settings=svc.settings,
         run_id=payload.get("run_id"),
+        claimant=self.request.id,
+        enqueue=enqueue_fetches,
     )
-    for entry in result.new_entries:
-        routing.send_next(app, routing.POLL_FEED, entry.to_json())

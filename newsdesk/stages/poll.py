@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -55,8 +57,15 @@ def poll_feed(
     settings: Settings,
     run_id: str | None = None,
     rng: random.Random | None = None,
+    claimant: str | None = None,
+    enqueue: Callable[[list[FeedEntry]], None] | None = None,
 ) -> PollResult:
     """Return the poll's result after recording its single outcome and rescheduling the feed.
+
+    New articles are claimed in the seen gate under ``claimant`` (the poll task's id, kept
+    by a redelivered task) and handed to ``enqueue`` before anything else is recorded: a
+    poll killed before it enqueued them runs again with the same validators, finds its
+    own claims and enqueues them then.
 
     Failures never raise: a broken, dead or hostile feed is recorded with its reason and
     polled again later with backoff, while every other feed carries on. The one exception
@@ -79,11 +88,9 @@ def poll_feed(
                 response.body, feed, run_id=run_id, max_entries=settings.max_entries_per_poll
             )
             entries = doc.entries
-            new = [
-                e
-                for e in entries
-                if redis_state.claim_article(r, url_id(e.url), settings.seen_ttl_s)
-            ]
+            new = _claim_new(r, entries, settings.seen_ttl_s, claimant or uuid.uuid4().hex)
+            if new and enqueue is not None:
+                enqueue(new)
             redis_state.save_validators(r, feed.feed_id, response.validators)
             streak, hint_s = 0, doc.interval_hint_s
             fields["body_sha256"] = _sha256(response.body)
@@ -151,6 +158,17 @@ def poll_feed(
         new_articles=len(result.new_entries),
     )
     return result
+
+
+def _claim_new(
+    r: redis.Redis, entries: list[FeedEntry], ttl_s: int, claimant: str
+) -> list[FeedEntry]:
+    """Return the entries whose articles this poll is first to see (one per article)."""
+    by_id: dict[str, FeedEntry] = {}
+    for entry in entries:
+        by_id.setdefault(url_id(entry.url), entry)
+    won = redis_state.claim_articles(r, list(by_id), ttl_s, claimant)
+    return [by_id[u] for u in won]
 
 
 def _conditional_fetch(

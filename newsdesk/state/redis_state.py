@@ -8,7 +8,7 @@ followed by a write, so two workers can never both claim the same article or fee
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis
@@ -28,6 +28,23 @@ for _, member in ipairs(due) do
   redis.call('ZADD', KEYS[1], ARGV[3], member)
 end
 return due
+"""
+
+
+# SET NX each seen key to the claimant; a key already holding the same claimant counts
+# as claimed too (the same poll, redelivered).
+_CLAIM_LUA = """
+local won = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, ARGV[1], 'NX', 'EX', tonumber(ARGV[2])) then
+    won[i] = 1
+  elseif redis.call('GET', key) == ARGV[1] then
+    won[i] = 1
+  else
+    won[i] = 0
+  end
+end
+return won
 """
 
 
@@ -79,9 +96,19 @@ def feed_status(r: redis.Redis, feed_id: str) -> dict[str, str]:
     return {_text(k) or "": _text(v) or "" for k, v in raw.items()}
 
 
-def claim_article(r: redis.Redis, url_id: str, ttl_s: int) -> bool:
-    """Return True if this caller is the first to see the article (atomic SET NX)."""
-    return bool(r.set(seen_key(url_id), "1", nx=True, ex=ttl_s))
+def claim_articles(r: redis.Redis, url_ids: Sequence[str], ttl_s: int, claimant: str) -> list[str]:
+    """Return the ids this claimant is first to see, in order, claiming them in one step.
+
+    The seen gate holds the claimant's id (a poll task's id, which a redelivered task
+    keeps), so a poll killed after claiming and before enqueueing its fetches finds its
+    own claims again when it is run a second time, instead of losing those articles.
+    """
+    ids = list(dict.fromkeys(url_ids))
+    if not ids:
+        return []
+    keys = [seen_key(u) for u in ids]
+    claimed = r.register_script(_CLAIM_LUA)(keys=keys, args=[claimant, ttl_s])
+    return [u for u, won in zip(ids, claimed, strict=True) if won]
 
 
 def release_article(r: redis.Redis, url_id: str) -> None:
