@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsdesk.enrich.relations import enrich_relations
 from newsdesk.errors import PermanentError
 from newsdesk.models import FetchedPage
 from newsdesk.search.pages import raw_page_for
-from newsdesk.stages.enrich import add_text_facets
-from newsdesk.stages.index import queue_for_index
-from newsdesk.stages.process import process_page
 from newsdesk.state.redis_state import load_page
 from workers import routing
 from workers.app import app
@@ -20,6 +16,14 @@ from workers.task_base import RETRY_POLICY, NewsdeskTask
 @app.task(name=routing.PROCESS_ARTICLE, base=NewsdeskTask, bind=True, **RETRY_POLICY)
 def process_article(self: NewsdeskTask, payload: dict[str, Any]) -> None:
     """Process one fetched page."""
+    # Every worker imports this module (the app includes every task) but only the cpu
+    # pool children run it: at module level, trafilatura, YAKE and datasketch (which
+    # pulls in scipy) would cost the io worker and the prefork parent ~80 MiB each.
+    from newsdesk.enrich.relations import enrich_relations  # noqa: PLC0415
+    from newsdesk.stages.enrich import add_text_facets  # noqa: PLC0415
+    from newsdesk.stages.index import queue_for_index  # noqa: PLC0415
+    from newsdesk.stages.process import process_page  # noqa: PLC0415
+
     svc = self.services
     page = FetchedPage.from_json(payload)
     html = load_page(svc.redis, page.body_key) if page.body_key else None

@@ -30,8 +30,15 @@ class RawPageError(ValueError):
     """A stored raw page cannot be decoded (unknown compression, corrupt body)."""
 
 
-def raw_page_document(page: FetchedPage, html: bytes, article: Article) -> dict[str, Any]:
-    """Return the raw-page document for a fetched page and the article made from it."""
+def raw_page_document(
+    page: FetchedPage, html: bytes, article: Article, *, compressed: bytes | None = None
+) -> dict[str, Any]:
+    """Return the raw-page document for a fetched page and the article made from it.
+
+    ``compressed`` is the page's zlib stream when one exists already (the fetch stage
+    parks pages compressed), so the body is not compressed a second time.
+    """
+    body = compressed if compressed is not None else zlib.compress(html, ZLIB_LEVEL)
     return {
         "url": article.url,
         "final_url": page.final_url,
@@ -47,12 +54,17 @@ def raw_page_document(page: FetchedPage, html: bytes, article: Article) -> dict[
         "entry": page.entry.to_json(),
         "compression": COMPRESSION,
         "body_bytes": len(html),
-        "body": base64.b64encode(zlib.compress(html, ZLIB_LEVEL)).decode("ascii"),
+        "body": base64.b64encode(body).decode("ascii"),
     }
 
 
 def raw_page_for(
-    page: FetchedPage, html: bytes | None, article: Article, *, keep: bool
+    page: FetchedPage,
+    html: bytes | None,
+    article: Article,
+    *,
+    keep: bool,
+    compressed: bytes | None = None,
 ) -> dict[str, Any] | None:
     """Return the raw-page document to store with the article, or None when none is kept.
 
@@ -60,7 +72,7 @@ def raw_page_for(
     """
     if not keep or html is None:
         return None
-    return raw_page_document(page, html, article)
+    return raw_page_document(page, html, article, compressed=compressed)
 
 
 def page_from_document(source: dict[str, Any]) -> tuple[FetchedPage, bytes]:

@@ -18,6 +18,8 @@ from newsdesk.http.fetch import Validators
 PREFIX = "newsdesk:"
 SCHEDULE_KEY = PREFIX + "schedule"  # ZSET feed_id -> next due time (epoch seconds)
 FEEDS_KEY = PREFIX + "feeds"  # HASH feed_id -> feed JSON, as last loaded from feeds.yaml
+# Pages wait compressed; the raw-page document reuses these bytes (same zlib stream).
+PAGE_ZLIB_LEVEL = 6
 
 # Pop due feeds and push them a lease into the future in one step: a feed being polled
 # is not handed out again by the next tick, and if its poll dies the lease expires and
@@ -117,16 +119,22 @@ def release_article(r: redis.Redis, url_id: str) -> None:
 
 
 def store_page(r: redis.Redis, key: str, body: bytes, ttl_s: int) -> None:
-    """Store a compressed page body under ``key`` until processing picks it up."""
-    r.set(key, zlib.compress(body, 6), ex=ttl_s)
+    """Store a zlib-compressed page body under ``key`` until processing picks it up."""
+    r.set(key, zlib.compress(body, PAGE_ZLIB_LEVEL), ex=ttl_s)
+
+
+def load_compressed_page(r: redis.Redis, key: str) -> bytes | None:
+    """Return a stored page body still zlib-compressed, or None if it expired or never was."""
+    raw = r.get(key)
+    if raw is None:
+        return None
+    return raw if isinstance(raw, bytes) else raw.encode("latin-1")
 
 
 def load_page(r: redis.Redis, key: str) -> bytes | None:
     """Return a stored page body, or None if it expired or was never stored."""
-    raw = r.get(key)
-    if raw is None:
-        return None
-    return zlib.decompress(raw if isinstance(raw, bytes) else raw.encode("latin-1"))
+    packed = load_compressed_page(r, key)
+    return None if packed is None else zlib.decompress(packed)
 
 
 def schedule_feed(r: redis.Redis, feed_id: str, due_s: float, *, only_if_new: bool = False) -> None:

@@ -1,5 +1,6 @@
 import base64
 import dataclasses
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -52,6 +53,13 @@ def test_a_raw_page_round_trips_to_the_page_processing_needs() -> None:
         load_template("articles-pages", kind="pages")["template"]["mappings"]["properties"]
     )
     assert set(doc) <= mapped  # the mapping is strict
+
+
+def test_a_page_parked_compressed_is_stored_without_compressing_again() -> None:
+    parked = zlib.compress(HTML, 6)
+    doc = raw_page_document(_page(), HTML, _article(), compressed=parked)
+    assert base64.b64decode(doc["body"]) == parked
+    assert page_from_document(doc)[1] == HTML
 
 
 def test_nothing_is_kept_when_disabled_or_without_html() -> None:
