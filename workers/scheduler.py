@@ -10,10 +10,10 @@ from pathlib import Path
 
 import redis
 from celery import Celery
-from kombu.exceptions import OperationalError
+from kombu.exceptions import BatchPublishError, OperationalError
 
 from newsdesk.feeds.config import FeedConfigError, feeds_fingerprint, load_feeds
-from newsdesk.scheduling import dispatch_due, sync_schedule
+from newsdesk.scheduling import MAX_DISPATCH_PER_TICK, dispatch_due, poll_argsrepr, sync_schedule
 from newsdesk.search.bulk import FLUSH_GATE_KEY, pending_count
 from newsdesk.settings import Settings
 from newsdesk.state.heartbeat import beat
@@ -66,9 +66,19 @@ class Scheduler:
     def tick(self) -> int:
         """Run one scheduling step; return the number of polls dispatched."""
         self.reload_if_changed(self.settings.feeds_path)
-        dispatched = dispatch_due(
-            self.r, time.time(), lambda payload: routing.send(self.app, routing.POLL_FEED, payload)
-        )
+        # The tick's polls reach the broker in one pipeline when the block ends.
+        with routing.batch(self.app) as producer:
+            dispatched = dispatch_due(
+                self.r,
+                time.time(),
+                lambda payload: routing.send(
+                    self.app,
+                    routing.POLL_FEED,
+                    payload,
+                    producer=producer,
+                    argsrepr=poll_argsrepr(payload),
+                ),
+            )
         # Documents left waiting (after an Elasticsearch outage, or a flush that gave up)
         # get a new flush here, so the backlog drains by itself.
         if pending_count(self.r) and self.r.set(FLUSH_GATE_KEY, "1", nx=True, ex=60):
@@ -83,16 +93,19 @@ class Scheduler:
         error = ""
         while not self.stop_event.is_set():
             try:
-                self.tick()
+                dispatched = self.tick()
                 if down_since_s is not None:
                     # Only now can the outage be written: Redis was the one down.
                     record_outage(self.r, REDIS, down_since_s, time.time(), error)
                     log.warning("Redis is back after %.1f s", time.time() - down_since_s)
                     down_since_s = None
-            except (redis.RedisError, OperationalError) as exc:
+            except (redis.RedisError, OperationalError, BatchPublishError) as exc:
                 if down_since_s is None:
                     down_since_s, error = time.time(), str(exc)
                     log.warning("Redis unavailable (%s); retrying every %g s", exc, REDIS_RETRY_S)
                 self.stop_event.wait(REDIS_RETRY_S)
                 continue
-            self.stop_event.wait(self.settings.scheduler_tick_s)
+            # A full tick means more feeds are due: run the next one at once, so the cap
+            # bounds the length of a tick, never the polls per second.
+            if dispatched < MAX_DISPATCH_PER_TICK:
+                self.stop_event.wait(self.settings.scheduler_tick_s)

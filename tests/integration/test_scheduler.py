@@ -13,7 +13,7 @@ import redis
 from celery import Celery
 
 from newsdesk.feeds.config import parse_feeds
-from newsdesk.scheduling import dispatch_due, sync_schedule
+from newsdesk.scheduling import MAX_DISPATCH_PER_TICK, dispatch_due, sync_schedule
 from newsdesk.settings import Settings
 from newsdesk.state import redis_state
 from workers.scheduler import Scheduler
@@ -61,16 +61,52 @@ def test_dispatch_pops_only_due_feeds_and_leases_them(r: redis.Redis) -> None:
     assert len(sent) == 2
 
 
-def test_dispatch_scales_to_many_feeds_in_one_call(r: redis.Redis) -> None:
-    lines = ["feeds:"] + [
-        f"  - name: Feed {i}\n    url: https://f{i}.example/rss" for i in range(2_000)
-    ]
-    feeds = parse_feeds("\n".join(lines) + "\n")
-    sync_schedule(r, feeds, 0.0, random.Random(1))
+class CountingRedis(redis.Redis):
+    """A real Redis client that also records the name of every command it sends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands: list[str] = []
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.commands.append(str(args[0]).upper())
+        return super().execute_command(*args, **options)
+
+
+def _many_feeds(count: int) -> str:
+    lines = [f"  - name: Feed {i}\n    url: https://f{i}.example/rss" for i in range(count)]
+    return "feeds:\n" + "\n".join(lines) + "\n"
+
+
+def test_dispatch_drains_many_feeds_a_capped_tick_at_a_time(r: redis.Redis) -> None:
+    count = 2 * MAX_DISPATCH_PER_TICK + 50
+    sync_schedule(r, parse_feeds(_many_feeds(count)), 0.0, random.Random(1))
     sent: list[dict[str, Any]] = []
-    dispatched = dispatch_due(r, 100.0, sent.append) + dispatch_due(r, 100.0, sent.append)
-    assert dispatched == 2_000
-    assert len({p["feed_id"] for p in sent}) == 2_000
+    per_tick = [dispatch_due(r, 100.0, sent.append) for _ in range(4)]
+    assert per_tick == [MAX_DISPATCH_PER_TICK, MAX_DISPATCH_PER_TICK, 50, 0]
+    # Nothing lost, nothing sent twice.
+    assert len({p["feed_id"] for p in sent}) == len(sent) == count
+
+
+def test_a_tick_reads_every_due_config_in_one_call(r: redis.Redis) -> None:
+    sync_schedule(r, parse_feeds(_many_feeds(120)), 0.0, random.Random(1))
+    counting = CountingRedis(connection_pool=r.connection_pool)
+    sent: list[dict[str, Any]] = []
+    assert dispatch_due(counting, 100.0, sent.append) == 120
+    # One script pops and leases the due feeds, one HMGET reads their configs.
+    assert counting.commands == ["EVAL", "HMGET"]
+    assert all(p["feed"]["url"].startswith("https://f") for p in sent)
+
+
+def test_feeds_without_a_config_leave_the_schedule_in_one_step(r: redis.Redis) -> None:
+    sync_schedule(r, parse_feeds(_many_feeds(5)), 0.0, random.Random(1))
+    r.hdel(redis_state.FEEDS_KEY, "feed-1", "feed-3")
+    counting = CountingRedis(connection_pool=r.connection_pool)
+    sent: list[dict[str, Any]] = []
+    assert dispatch_due(counting, 100.0, sent.append) == 3
+    assert {p["feed_id"] for p in sent} == {"feed-0", "feed-2", "feed-4"}
+    assert redis_state.scheduled_feed_ids(r) == {"feed-0", "feed-2", "feed-4"}
+    assert counting.commands.count("ZREM") == 1
 
 
 def test_scheduler_reloads_the_file_when_it_changes_and_survives_a_bad_edit(
