@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
+from newsdesk.feeds import config
 from newsdesk.feeds.config import (
     DEFAULT_INTERVAL_S,
     Feed,
@@ -147,6 +150,66 @@ def test_yaml_syntax_error_has_the_line() -> None:
 def test_control_character_reports_its_line() -> None:
     [problem] = problems_of("feeds:\n  - name: A\x07\n")
     assert problem.startswith("feeds.yaml:2: invalid YAML")
+
+
+def test_control_character_after_accented_text_reports_its_line() -> None:
+    # libyaml reports a byte offset; read as a character offset it points lines too far.
+    [problem] = problems_of("feeds:\n  - name: Café Crème\n  - name: Zürich\x07\n")
+    assert problem.startswith("feeds.yaml:3: invalid YAML")
+
+
+def test_lone_surrogate_reports_its_line() -> None:
+    # libyaml cannot even encode this one (UnicodeEncodeError); the message stays the same.
+    [problem] = problems_of("feeds:\n  - name: A\ud800\n")
+    assert problem.startswith("feeds.yaml:2: invalid YAML")
+
+
+def test_parsing_leaves_the_garbage_collector_as_it_found_it() -> None:
+    # The parse pauses the collector (its passes over the node tree were most of the cost).
+    assert gc.isenabled()
+    parse_feeds(GOOD)
+    problems_of("feeds:\n  - name: A\x07\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_feeds(GOOD)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+BROKEN_BUT_VALID_YAML = """\
+defaults:
+  interval: often
+feeds:
+  - name: A
+    url: https://a.example/
+    interval: 5m
+    interval: 10m
+  - name: "Ça va"
+    url: https://a.example/?utm_source=x
+    tags: [a, "b c", 'd']
+  - {name: C, url: "ftp://c.example/", enabled: maybe}
+  - name: >-
+      Folded
+      name
+"""
+
+
+@pytest.mark.parametrize("text", [GOOD, BROKEN_BUT_VALID_YAML])
+def test_libyaml_and_pure_python_loaders_agree(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if yaml.__with_libyaml__:
+        assert config._FAST_LOADER is yaml.CSafeLoader
+
+    def outcome() -> list[Feed] | list[str]:
+        try:
+            return parse_feeds(text)
+        except FeedConfigError as exc:
+            return exc.problems
+
+    fast = outcome()
+    monkeypatch.setattr(config, "_FAST_LOADER", None)
+    assert outcome() == fast
 
 
 @pytest.mark.parametrize(
