@@ -28,9 +28,10 @@ MAX_DISPATCH_PER_TICK = 200
 
 @dataclass(frozen=True)
 class SyncReport:
-    """What a schedule sync changed."""
+    """What a schedule sync changed: feeds added, with a changed config, removed; and the total."""
 
     added: int
+    changed: int
     removed: int
     total: int
 
@@ -42,22 +43,42 @@ def sync_schedule(
 
     New feeds get an early first poll; existing ones keep their due time, so a config
     reload never causes a burst of polls; removed or disabled feeds leave the schedule.
+    Only new and changed configs are written, with every write in one transaction.
     """
-    enabled = {f.feed_id: f for f in feeds if f.enabled}
-    before = redis_state.scheduled_feed_ids(r)
-    if enabled:
-        r.hset(
-            redis_state.FEEDS_KEY,
-            mapping={fid: json.dumps(f.to_json()) for fid, f in enabled.items()},
-        )
-    for fid, feed in enabled.items():
-        if fid not in before:
-            redis_state.schedule_feed(
-                r, fid, initial_due_s(now_s, feed.interval_s, rng), only_if_new=True
-            )
-    removed = sorted(before - enabled.keys())
-    redis_state.unschedule_feeds(r, removed)
-    return SyncReport(added=len(enabled.keys() - before), removed=len(removed), total=len(enabled))
+    configs = {f.feed_id: (f, json.dumps(f.to_json())) for f in feeds if f.enabled}
+    read = r.pipeline(transaction=False)
+    read.hgetall(redis_state.FEEDS_KEY)
+    read.zrange(redis_state.SCHEDULE_KEY, 0, -1)
+    stored_raw, scheduled_raw = read.execute()
+    stored = {_text(k): _text(v) for k, v in stored_raw.items()}
+    scheduled = {_text(m) for m in scheduled_raw}
+    written: dict[Any, Any] = {
+        fid: raw for fid, (_, raw) in configs.items() if stored.get(fid) != raw
+    }
+    new_due = {
+        fid: initial_due_s(now_s, feed.interval_s, rng)
+        for fid, (feed, _) in configs.items()
+        if fid not in scheduled
+    }
+    removed = sorted(scheduled - configs.keys())
+    # One MULTI/EXEC: a tick never sees a new feed in the schedule before its config
+    # (it would drop it as an orphan), nor half of an edit.
+    write = r.pipeline(transaction=True)
+    if written:
+        write.hset(redis_state.FEEDS_KEY, mapping=written)
+    if new_due:
+        write.zadd(redis_state.SCHEDULE_KEY, new_due, nx=True)
+    if removed:
+        write.zrem(redis_state.SCHEDULE_KEY, *removed)
+    if stale := sorted((stored.keys() | set(removed)) - configs.keys()):
+        write.hdel(redis_state.FEEDS_KEY, *stale)
+    write.execute()
+    return SyncReport(
+        added=len(new_due),
+        changed=len(written.keys() - new_due.keys()),
+        removed=len(removed),
+        total=len(configs),
+    )
 
 
 def dispatch_due(
@@ -93,3 +114,8 @@ def poll_payload(feed: Feed, run_id: str | None = None) -> dict[str, Any]:
 def poll_argsrepr(payload: dict[str, Any]) -> str:
     """Return the short stand-in for a poll message's arguments shown by monitoring tools."""
     return f"[{{'feed_id': {payload['feed_id']!r}}}]"
+
+
+def _text(value: bytes | str) -> str:
+    """Return a Redis reply as text, whether the client decodes responses or not."""
+    return value.decode() if isinstance(value, bytes) else value

@@ -56,10 +56,11 @@ class Scheduler:
         report = sync_schedule(self.r, feeds, time.time(), self.rng)
         self._fingerprint = fingerprint
         log.info(
-            "feeds loaded from %s: %d enabled, %d added, %d removed",
+            "feeds loaded from %s: %d enabled, %d added, %d changed, %d removed",
             path,
             report.total,
             report.added,
+            report.changed,
             report.removed,
         )
 

@@ -61,16 +61,42 @@ def test_dispatch_pops_only_due_feeds_and_leases_them(r: redis.Redis) -> None:
     assert len(sent) == 2
 
 
-class CountingRedis(redis.Redis):
-    """A real Redis client that also records the name of every command it sends."""
+class _RecordingPipeline(redis.client.Pipeline):
+    """A real pipeline that logs the commands of each execute() as one round trip."""
+
+    def __init__(self, *args: Any, trips: list[list[tuple[Any, ...]]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.trips = trips
+
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
+        if self.command_stack:
+            self.trips.append([command for command, _options in self.command_stack])
+        return super().execute(raise_on_error)
+
+
+class RecordingRedis(redis.Redis):
+    """A real Redis client that logs every round trip as the list of commands it carried."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands: list[str] = []
+        self.trips: list[list[tuple[Any, ...]]] = []
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        self.commands.append(str(args[0]).upper())
+        self.trips.append([args])
         return super().execute_command(*args, **options)
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> redis.client.Pipeline:
+        return _RecordingPipeline(
+            self.connection_pool,
+            self.response_callbacks,
+            transaction,
+            shard_hint,
+            trips=self.trips,
+        )
+
+    def names(self) -> list[list[str]]:
+        """Return the command names of each round trip so far."""
+        return [[str(command[0]).upper() for command in trip] for trip in self.trips]
 
 
 def _many_feeds(count: int) -> str:
@@ -90,23 +116,58 @@ def test_dispatch_drains_many_feeds_a_capped_tick_at_a_time(r: redis.Redis) -> N
 
 def test_a_tick_reads_every_due_config_in_one_call(r: redis.Redis) -> None:
     sync_schedule(r, parse_feeds(_many_feeds(120)), 0.0, random.Random(1))
-    counting = CountingRedis(connection_pool=r.connection_pool)
+    recording = RecordingRedis(connection_pool=r.connection_pool)
     sent: list[dict[str, Any]] = []
-    assert dispatch_due(counting, 100.0, sent.append) == 120
+    assert dispatch_due(recording, 100.0, sent.append) == 120
     # One script pops and leases the due feeds, one HMGET reads their configs.
-    assert counting.commands == ["EVAL", "HMGET"]
+    assert recording.names() == [["EVAL"], ["HMGET"]]
     assert all(p["feed"]["url"].startswith("https://f") for p in sent)
 
 
 def test_feeds_without_a_config_leave_the_schedule_in_one_step(r: redis.Redis) -> None:
     sync_schedule(r, parse_feeds(_many_feeds(5)), 0.0, random.Random(1))
     r.hdel(redis_state.FEEDS_KEY, "feed-1", "feed-3")
-    counting = CountingRedis(connection_pool=r.connection_pool)
+    recording = RecordingRedis(connection_pool=r.connection_pool)
     sent: list[dict[str, Any]] = []
-    assert dispatch_due(counting, 100.0, sent.append) == 3
+    assert dispatch_due(recording, 100.0, sent.append) == 3
     assert {p["feed_id"] for p in sent} == {"feed-0", "feed-2", "feed-4"}
     assert redis_state.scheduled_feed_ids(r) == {"feed-0", "feed-2", "feed-4"}
-    assert counting.commands.count("ZREM") == 1
+    assert sum(names.count("ZREM") for names in recording.names()) == 1
+
+
+def test_a_first_load_is_one_read_and_one_write(r: redis.Redis) -> None:
+    recording = RecordingRedis(connection_pool=r.connection_pool)
+    report = sync_schedule(recording, parse_feeds(_many_feeds(300)), 0.0, random.Random(1))
+    assert (report.added, report.changed, report.removed, report.total) == (300, 0, 0, 300)
+    assert recording.names() == [["HGETALL", "ZRANGE"], ["HSET", "ZADD"]]
+    assert r.zcard(redis_state.SCHEDULE_KEY) == r.hlen(redis_state.FEEDS_KEY) == 300
+
+
+def test_a_reload_writes_only_the_feeds_that_changed(r: redis.Redis) -> None:
+    feeds = parse_feeds(_many_feeds(300))
+    sync_schedule(r, feeds, 0.0, random.Random(1))
+    due_before = r.zscore(redis_state.SCHEDULE_KEY, "feed-7")
+
+    recording = RecordingRedis(connection_pool=r.connection_pool)
+    unchanged = sync_schedule(recording, feeds, 10.0, random.Random(2))
+    assert (unchanged.added, unchanged.changed, unchanged.removed) == (0, 0, 0)
+    assert recording.names() == [["HGETALL", "ZRANGE"]]  # nothing to write
+
+    edited = parse_feeds(
+        _many_feeds(300).replace("https://f7.example/rss", "https://f7.example/feed.xml")
+    )
+    recording.trips.clear()
+    report = sync_schedule(recording, edited[:-1], 20.0, random.Random(3))  # and one gone
+    assert (report.added, report.changed, report.removed) == (0, 1, 1)
+    [_read, write] = recording.trips
+    hset, zrem, hdel = write
+    assert hset[0] == "HSET" and hset[2::2] == ("feed-7",)
+    assert (zrem[0], zrem[2:]) == ("ZREM", ("feed-299",))
+    assert (hdel[0], hdel[2:]) == ("HDEL", ("feed-299",))
+    stored = json.loads(r.hget(redis_state.FEEDS_KEY, "feed-7") or "{}")
+    assert stored["url"] == "https://f7.example/feed.xml"
+    # An edited feed keeps its place in the schedule.
+    assert r.zscore(redis_state.SCHEDULE_KEY, "feed-7") == due_before
 
 
 def test_scheduler_reloads_the_file_when_it_changes_and_survives_a_bad_edit(
