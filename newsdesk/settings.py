@@ -99,6 +99,8 @@ class Settings:
     metrics_port: int = 9808
     scheduler_tick_s: float = 1.0
     default_interval_s: int = 900
+    # Each poll comes up to this fraction of its interval early, never late, so feeds added
+    # together drift apart without missing their freshness target.
     interval_jitter_ratio: float = 0.1
     max_backoff_s: int = 86_400
     seen_ttl_s: int = 90 * 86_400

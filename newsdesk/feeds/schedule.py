@@ -1,4 +1,4 @@
-"""When to poll a feed next: the interval, random jitter, and backoff after failures.
+"""When to poll a feed next: the interval, jitter (only earlier), and backoff after failures.
 
 Pure arithmetic on epoch seconds with an injected ``random.Random``, so the scheduler
 stays deterministic under test and the Redis due-ZSET only stores the results.
@@ -35,13 +35,19 @@ def next_due_s(
     jitter_ratio: float = 0.1,
     max_backoff_s: int = 86_400,
 ) -> float:
-    """Return the epoch seconds of the next poll, always after now_s; raises ValueError."""
+    """Return the epoch seconds of the next poll, after now_s; raises ValueError.
+
+    The poll is never later than the interval (after failures, the backoff) from now_s:
+    jitter only brings it forward, by up to ``jitter_ratio`` of that delay.
+    """
     if not 0 <= jitter_ratio < 1:
         raise ValueError(f"jitter_ratio must be in [0, 1), got {jitter_ratio}")
     delay_s: float = backoff_s(interval_s, failures, max_backoff_s=max_backoff_s)
     # Jitter stops feeds added together (or failing together in one outage) from being
-    # polled in lockstep forever, which would hit one host or the workers in bursts.
-    delay_s += rng.uniform(-jitter_ratio, jitter_ratio) * delay_s
+    # polled in lockstep forever, which would hit one host or the workers in bursts. Only
+    # earlier: a 30 s feed jittered to 33 s missed its freshness target by chance. The
+    # backoff cap stays a ceiling, and a failing feed still waits (1 - ratio) * backoff.
+    delay_s -= rng.uniform(0, jitter_ratio) * delay_s
     return max(now_s + delay_s, math.nextafter(now_s, math.inf))
 
 

@@ -1,4 +1,4 @@
-"""Polling schedule: jitter bounds, exponential backoff with a cap, and first polls."""
+"""Polling schedule: jitter only earlier, exponential backoff with a cap, and first polls."""
 
 from __future__ import annotations
 
@@ -13,13 +13,34 @@ pytestmark = pytest.mark.unit
 NOW_S = 1_700_000_000.0
 
 
-def test_no_failures_is_interval_plus_bounded_jitter() -> None:
+def test_no_failures_is_the_interval_minus_bounded_jitter() -> None:
     rng = random.Random(1)
     delays_s = [next_due_s(NOW_S, 600, 0, rng) - NOW_S for _ in range(2000)]
-    assert all(540 <= delay_s <= 660 for delay_s in delays_s)
-    # The jitter really spreads polls both ways rather than always adding or subtracting.
-    assert min(delays_s) < 560
-    assert max(delays_s) > 640
+    assert all(540 <= delay_s <= 600 for delay_s in delays_s)
+    # The jitter really spreads polls over the whole band rather than bunching them.
+    assert min(delays_s) < 545
+    assert max(delays_s) > 595
+
+
+@pytest.mark.parametrize("interval_s", [30, 900, 86_400])
+@pytest.mark.parametrize("jitter_ratio", [0.1, 0.5, 0.999])
+def test_jitter_never_makes_a_poll_later_than_its_interval(
+    interval_s: int, jitter_ratio: float
+) -> None:
+    rng = random.Random(interval_s)
+    for _ in range(2000):
+        due_s = next_due_s(NOW_S, interval_s, 0, rng, jitter_ratio=jitter_ratio)
+        assert due_s <= NOW_S + interval_s
+
+
+@pytest.mark.parametrize("failures", [1, 2, 6])
+def test_after_failures_jitter_stays_within_the_backoff(failures: int) -> None:
+    rng = random.Random(failures)
+    backoff = backoff_s(300, failures)
+    delays_s = [next_due_s(NOW_S, 300, failures, rng) - NOW_S for _ in range(2000)]
+    assert all(0.9 * backoff <= delay_s <= backoff for delay_s in delays_s)
+    # Even the earliest retry backs off: it comes well after the regular interval would.
+    assert min(delays_s) > 300
 
 
 def test_zero_jitter_is_exact() -> None:
@@ -54,7 +75,8 @@ def test_huge_failure_counts_stay_capped() -> None:
 def test_jitter_applies_after_the_cap() -> None:
     rng = random.Random(3)
     delays_s = [next_due_s(NOW_S, 300, 20, rng, max_backoff_s=1000) - NOW_S for _ in range(500)]
-    assert all(900 <= delay_s <= 1100 for delay_s in delays_s)
+    # The cap is a ceiling: jitter spreads the retries below it, never past it.
+    assert all(900 <= delay_s <= 1000 for delay_s in delays_s)
 
 
 @pytest.mark.parametrize("failures", [0, 1, 5])
