@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from newsdesk.urls import canonicalize_url, same_site
 
@@ -60,12 +61,20 @@ class PageMetadata:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def read_page_metadata(html: str | bytes, page_url: str) -> PageMetadata:
-    """Return the metadata declared in a page's head and JSON-LD (empty when unparseable)."""
-    try:
-        tree = lxml.html.fromstring(html)
-    except (etree.ParserError, ValueError):
+def read_page_metadata(html: str | bytes | HtmlElement | None, page_url: str) -> PageMetadata:
+    """Return the metadata declared in a page's head and JSON-LD (empty when unparseable).
+
+    Takes the page's HTML, or the tree already parsed from it (left unchanged).
+    """
+    if html is None:
         return PageMetadata()
+    if isinstance(html, HtmlElement):
+        tree = html
+    else:
+        try:
+            tree = lxml.html.fromstring(html)
+        except (etree.ParserError, ValueError):
+            return PageMetadata()
     metas = _meta_map(tree)
     jsonld = list(_jsonld_articles(tree))
     published: list[tuple[str, datetime]] = []

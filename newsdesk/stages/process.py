@@ -14,7 +14,7 @@ import htmldate
 
 from newsdesk.errors import PermanentError
 from newsdesk.extract.agency import detect_agency
-from newsdesk.extract.article import Extracted, detect_language, extract_article
+from newsdesk.extract.article import Extracted, detect_language, extract_article, parse_page
 from newsdesk.extract.authors import clean_authors
 from newsdesk.extract.dates import DateChoice, choose_dates
 from newsdesk.extract.metadata import PageMetadata, parse_datetime, read_page_metadata
@@ -39,9 +39,10 @@ def process_page(page: FetchedPage, html: bytes | None, *, min_body_chars: int) 
     if html is None:
         return article_from_feed(page, reason=page.fetch_error or "no_page")
     text = decode_html(html, page.encoding)
-    meta = read_page_metadata(text, page.final_url)
+    tree = parse_page(text)  # once, for the metadata and the extraction
+    meta = read_page_metadata(tree, page.final_url)
     try:
-        extracted = extract_article(text, page.final_url, min_body_chars=min_body_chars)
+        extracted = extract_article(text, page.final_url, min_body_chars=min_body_chars, tree=tree)
     except PermanentError as exc:
         if exc.reason in FEED_FALLBACK_REASONS and _usable_summary(page):
             return article_from_feed(page, reason=exc.reason, meta=meta)
