@@ -115,10 +115,10 @@ def test_dispatch_drains_many_feeds_a_capped_tick_at_a_time(r: redis.Redis) -> N
 
 
 def test_a_tick_reads_every_due_config_in_one_call(r: redis.Redis) -> None:
-    sync_schedule(r, parse_feeds(_many_feeds(120)), 0.0, random.Random(1))
+    sync_schedule(r, parse_feeds(_many_feeds(MAX_DISPATCH_PER_TICK)), 0.0, random.Random(1))
     recording = RecordingRedis(connection_pool=r.connection_pool)
     sent: list[dict[str, Any]] = []
-    assert dispatch_due(recording, 100.0, sent.append) == 120
+    assert dispatch_due(recording, 100.0, sent.append) == MAX_DISPATCH_PER_TICK
     # One script pops and leases the due feeds, one HMGET reads their configs.
     assert recording.names() == [["EVAL"], ["HMGET"]]
     assert all(p["feed"]["url"].startswith("https://f") for p in sent)
