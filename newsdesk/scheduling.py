@@ -112,11 +112,6 @@ def poll_payload(feed: Feed, run_id: str | None = None) -> dict[str, Any]:
     return {"feed": feed.to_json(), "feed_id": feed.feed_id, "url": feed.url, "run_id": run_id}
 
 
-def poll_argsrepr(payload: dict[str, Any]) -> str:
-    """Return the short stand-in for a poll message's arguments shown by monitoring tools."""
-    return f"[{{'feed_id': {payload['feed_id']!r}}}]"
-
-
 def _text(value: bytes | str) -> str:
     """Return a Redis reply as text, whether the client decodes responses or not."""
     return value.decode() if isinstance(value, bytes) else value

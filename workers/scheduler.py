@@ -7,13 +7,14 @@ import random
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 from celery import Celery
 from kombu.exceptions import BatchPublishError, OperationalError
 
 from newsdesk.feeds.config import FeedConfigError, feeds_fingerprint, load_feeds
-from newsdesk.scheduling import MAX_DISPATCH_PER_TICK, dispatch_due, poll_argsrepr, sync_schedule
+from newsdesk.scheduling import MAX_DISPATCH_PER_TICK, dispatch_due, sync_schedule
 from newsdesk.search.bulk import FLUSH_GATE_KEY, pending_count
 from newsdesk.settings import Settings
 from newsdesk.state.heartbeat import beat
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 # A restart of Redis takes about a second: look again soon, without flooding the log.
 REDIS_RETRY_S = 1.0
+
+
+def poll_argsrepr(payload: dict[str, Any]) -> str:
+    """Return what monitoring tools show for a poll's arguments: the feed id, not the feed.
+
+    Celery's own repr of the whole feed dict took about 60 µs, a quarter of sending a poll.
+    """
+    return repr([{"feed_id": payload["feed_id"]}])
 
 
 class Scheduler:
