@@ -23,7 +23,7 @@ FETCH_ARTICLE = "newsdesk.fetch_article"
 PROCESS_ARTICLE = "newsdesk.process_article"
 FLUSH_INDEX = "newsdesk.flush_index"
 
-# A batch writes to Redis at least this often, so one pipeline stays a few hundred KB.
+# A batch is written to Redis every this many messages, so no pipeline grows past ~1 MB.
 BATCH_MAX_MESSAGES = 500
 
 TASK_ROUTES: dict[str, dict[str, str]] = {
@@ -64,8 +64,8 @@ def send(
     """Enqueue ``task_name`` by name, on the queue its route says.
 
     ``producer`` comes from :func:`batch`; ``argsrepr`` replaces Celery's repr of the
-    arguments in the message headers (monitoring only), which costs more than the
-    send itself for a large payload.
+    arguments in the message headers (shown by monitoring tools only), which for a large
+    payload is a good part of the cost of a send.
     """
     app.send_task(
         task_name,
