@@ -7,6 +7,8 @@ and a story there. The fields that describe those relations (``copies_count``,
 documents never keep a copy of them: :func:`relation_fields` derives them from Redis at
 bulk-flush time, and the articles already indexed whose fields changed are listed in a
 Redis set that the flush drains with partial updates (see ``newsdesk.stages.index``).
+``story_id`` and ``story_size`` move in coarse steps above 10 articles (see
+``newsdesk.enrich.stories``): exact values made every member change with each report.
 """
 
 from __future__ import annotations
@@ -19,21 +21,20 @@ import redis
 
 from newsdesk.enrich.fingerprints import fingerprint
 from newsdesk.enrich.spinning import extract_anchors, link_spun, spun_links
-from newsdesk.enrich.stories import assign_story, build_story_doc, story_members, story_views
+from newsdesk.enrich.stories import assign_story, build_story_doc, story_views
 from newsdesk.enrich.syndication import (
+    DIRTY_KEY,
     RELATIONS_TTL_S,
     DocMeta,
     as_text,
-    group_members,
+    changed_by_join,
     group_views,
     link_copies,
     read_meta,
 )
 from newsdesk.models import Article
-from newsdesk.state.redis_state import PREFIX
 from newsdesk.urls import url_id
 
-DIRTY_KEY = PREFIX + "relations:dirty"
 # Always present in a derived view (None clears a field in a partial update).
 RELATION_FIELDS = (
     "syndication_group",
@@ -55,8 +56,8 @@ def enrich_relations(article: Article, *, r: redis.Redis, ttl_s: int = RELATIONS
     published_s = (article.published_at or article.fetched_at).timestamp()
     own_site = any(e.startswith("site:") for e in article.agency_evidence)
     meta = DocMeta(article.url, published_s, article.agencies, own_site)
-    group = link_copies(r, doc_id, fingerprint(article.body), meta, ttl_s=ttl_s)
-    members = group_members(r, group) - {doc_id} if group else set()
+    join = link_copies(r, doc_id, fingerprint(article.body), meta, ttl_s=ttl_s)
+    members = join.members - {doc_id} if join else frozenset()
     anchors = extract_anchors(article.body)
     spun = link_spun(r, doc_id, anchors, published_s, exclude=members, ttl_s=ttl_s)
     linked = sorted(members)
@@ -64,15 +65,15 @@ def enrich_relations(article: Article, *, r: redis.Redis, ttl_s: int = RELATIONS
         linked.append(spun.source_id)
     names = entity_names(article) or [a[2:] for a in anchors if a.startswith("n:")]
     story_doc = build_story_doc(r, article.title, article.body, published_s, names)
-    assign_story(r, doc_id, story_doc, linked=linked, ttl_s=ttl_s)
-    # Articles whose derived fields this one changed: its group (count, maybe the
-    # original), its story (size, maybe the id), and a later article it turned out to
-    # be the source of.
-    dirty = set(members) | set(story_members(r, doc_id))
+    # Articles whose derived fields this one changed: in its group the original (its
+    # count) or every member (a new original), a later article it turned out to be the
+    # source of, and (queued by assign_story) its story's members when the story's
+    # shown size and id move.
+    dirty = changed_by_join(r, doc_id, join) if join else set()
     if spun is not None:
         dirty.add(spun.doc_id)
     dirty.discard(doc_id)
-    mark_dirty(r, dirty)
+    assign_story(r, doc_id, story_doc, linked=linked, also_dirty=dirty, ttl_s=ttl_s)
     return apply_fields(article, relation_fields(r, [doc_id]).get(doc_id, {}))
 
 

@@ -7,7 +7,16 @@ miss). The score blends the cosine of tf-idf term vectors with the overlap of th
 both articles mention (their extracted entities when there are any, else the capitalised
 names the spinning detector reads), discounted with the distance in time: a second
 round of talks in the same city eleven days later shares most words and names with the
-first but falls outside the window. The story id is its earliest-published article's id.
+first but falls outside the window.
+
+Every member of a story holds the same ``story_id`` and ``story_size``, and they change
+only when the size crosses a step: exact up to ``EXACT_STORY_SIZE``, then rounded down
+to 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, ... At each step the story id becomes
+its earliest-published article's id, so an earlier report that arrives late in a big
+story takes over the id at the next step. Both only change together because each
+change rewrites every member: a story growing to n articles costs O(n) rewrites in all,
+where an exact size, or an id following each late arrival, cost O(n²) (feeds list the
+newest first, so a story is often fetched backwards).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from typing import Any
 import redis
 from elasticsearch import Elasticsearch, NotFoundError
 
-from newsdesk.enrich.syndication import RELATIONS_TTL_S, add_everywhere, as_text, get_or_set
+from newsdesk.enrich.syndication import DIRTY_KEY, RELATIONS_TTL_S, add_everywhere, as_text
 from newsdesk.state.redis_state import PREFIX
 
 WINDOW_S = 72 * 3600
@@ -40,13 +49,75 @@ NAME_WEIGHT = 0.4  # share of the score given to the overlap of names
 # about the same, so a burst of copies of one story cannot make its own words look common.
 IDF_PRIOR_DOCS = 50
 MAX_STORY_ARTICLES = 500
+EXACT_STORY_SIZE = 10
+STORY_SIZE_STEPS = (10, 12, 15, 20, 25, 30, 40, 50, 60, 80)  # then the same times 10, 100, ...
 
 TERM_KEY = PREFIX + "term:{}"  # zset: doc id -> published epoch
 DOCS_KEY = PREFIX + "story:docs"  # zset: doc id -> time indexed (the idf denominator)
 STORY_DOC_KEY = PREFIX + "story:doc:{}"  # hash: terms, names, published
 STORY_OF_KEY = PREFIX + "story:of:{}"
 STORY_MEMBERS_KEY = PREFIX + "story:members:{}"  # zset: doc id -> published epoch
+STORY_SHOWN_KEY = PREFIX + "story:shown:{}"  # hash: the id and size documents hold
 
+# Join a story atomically: the story of the best match (first writer wins), then this
+# article's (a redelivery keeps its first), then the members. The (id, size) documents
+# hold is kept apart and moves only when the size shown crosses a step: the id becomes
+# the earliest member then. Those are the moments every member is queued for
+# rewriting, in the same script so that a crash cannot lose them; ARGV[7..] are other
+# articles to queue. Its shown() is shown_story_size() (a test holds them equal).
+_STEPS_LUA = ", ".join(map(str, STORY_SIZE_STEPS))
+_JOIN_LUA = (
+    f"local EXACT, STEPS = {EXACT_STORY_SIZE}, {{{_STEPS_LUA}}}"
+    + """
+local function shown(n)
+  if n <= EXACT then return n end
+  local scale = 1
+  while n >= 10 * STEPS[1] * scale do scale = scale * 10 end
+  local size = STEPS[1] * scale
+  for _, step in ipairs(STEPS) do
+    if step * scale <= n then size = step * scale end
+  end
+  return size
+end
+local function get_or_set(key, value)
+  local v = redis.call('GET', key)
+  if v then return v end
+  redis.call('SET', key, value, 'EX', ARGV[4])
+  return value
+end
+local doc, best, ttl = ARGV[1], ARGV[3], ARGV[4]
+local cluster = doc
+if best ~= '' then cluster = get_or_set(KEYS[1], best) end
+cluster = get_or_set(KEYS[2], cluster)
+local members, held_key = ARGV[5] .. cluster, ARGV[6] .. cluster
+redis.call('ZADD', members, ARGV[2], doc)
+local best_added = 0
+if best ~= '' then
+  local published = redis.call('HGET', KEYS[3], 'published')
+  if published then best_added = redis.call('ZADD', members, published, best) end
+end
+local size = shown(redis.call('ZCARD', members))
+local held = redis.call('HMGET', held_key, 'id', 'size')
+local dirty = {}
+if tonumber(held[2]) ~= size then
+  held[1] = redis.call('ZRANGE', members, 0, 0)[1]
+  redis.call('HSET', held_key, 'id', held[1], 'size', size)
+  dirty = redis.call('ZRANGE', members, 0, -1)
+elseif best_added == 1 then
+  dirty = {best}
+end
+redis.call('EXPIRE', members, ttl)
+redis.call('EXPIRE', held_key, ttl)
+for i = 7, #ARGV do dirty[#dirty + 1] = ARGV[i] end
+local batch = {}
+for _, member in ipairs(dirty) do
+  if member ~= doc then batch[#batch + 1] = member end
+  if #batch == 1000 then redis.call('SADD', KEYS[4], unpack(batch)); batch = {} end
+end
+if #batch > 0 then redis.call('SADD', KEYS[4], unpack(batch)) end
+return {cluster, held[1], size}
+"""
+)
 # Sizes of many sorted sets in one command: a term lookup per word was most of the cost.
 _ZCARDS_LUA = """
 local sizes = {}
@@ -127,17 +198,29 @@ def build_story_doc(
     return StoryDoc(vector, published_s, frozenset(n.casefold() for n in names))
 
 
+def shown_story_size(size: int) -> int:
+    """Return the story size documents hold: exact up to 10, else rounded down to a step."""
+    if size <= EXACT_STORY_SIZE:
+        return size
+    scale = 1
+    while size >= 10 * STORY_SIZE_STEPS[0] * scale:
+        scale *= 10
+    return max(step * scale for step in STORY_SIZE_STEPS if step * scale <= size)
+
+
 def assign_story(
     r: redis.Redis,
     doc_id: str,
     doc: StoryDoc,
     *,
     linked: Sequence[str] = (),
+    also_dirty: Iterable[str] = (),
     ttl_s: int = RELATIONS_TTL_S,
-) -> str:
-    """Index an article's terms and return the key of the story it joins (or starts).
+) -> tuple[str, int]:
+    """Index an article's terms; return the id and size of the story it joins, as shown.
 
     ``linked`` articles (its original, the source it was spun from) join it outright.
+    The members whose story fields changed, and ``also_dirty``, are queued for rewriting.
     """
     now_s = time.time()
     pipe = r.pipeline(transaction=True)
@@ -153,30 +236,17 @@ def assign_story(
     add_everywhere(pipe, terms, doc_id, ttl_s, score=doc.published_s)
     pipe.execute()
     best = next(iter(linked), None) or _best_candidate(r, doc_id, doc)
-    cluster = get_or_set(r, STORY_OF_KEY.format(best), best, ttl_s) if best else doc_id
-    cluster = get_or_set(r, STORY_OF_KEY.format(doc_id), cluster, ttl_s)
-    pipe = r.pipeline(transaction=True)
-    pipe.zadd(STORY_MEMBERS_KEY.format(cluster), {doc_id: doc.published_s})
-    if best:
-        published = _published(r, best)
-        if published is not None:
-            pipe.zadd(STORY_MEMBERS_KEY.format(cluster), {best: published})
-    pipe.expire(STORY_MEMBERS_KEY.format(cluster), ttl_s)
-    pipe.execute()
-    return cluster
-
-
-def story_members(r: redis.Redis, doc_id: str) -> list[str]:
-    """Return the doc ids of the article's story, earliest first."""
-    cluster = r.get(STORY_OF_KEY.format(doc_id))
-    if cluster is None:
-        return []
-    members = r.zrange(STORY_MEMBERS_KEY.format(as_text(cluster)), 0, -1)
-    return [as_text(m) for m in members]
+    keys = [STORY_OF_KEY.format(best or doc_id), STORY_OF_KEY.format(doc_id)]
+    keys += [STORY_DOC_KEY.format(best or doc_id), DIRTY_KEY]
+    _, story_id, size = r.eval(
+        _JOIN_LUA, len(keys), *keys, doc_id, repr(doc.published_s), best or "", ttl_s,
+        STORY_MEMBERS_KEY.format(""), STORY_SHOWN_KEY.format(""), *sorted(set(also_dirty)),
+    )  # fmt: skip
+    return as_text(story_id), int(size)
 
 
 def story_views(r: redis.Redis, doc_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
-    """Return ``(story_id, story_size)`` of each article that has a story."""
+    """Return ``(story_id, story_size)`` of each article that has a story, as shown."""
     pipe = r.pipeline(transaction=False)
     for doc_id in doc_ids:
         pipe.get(STORY_OF_KEY.format(doc_id))
@@ -184,13 +254,11 @@ def story_views(r: redis.Redis, doc_ids: Sequence[str]) -> dict[str, tuple[str, 
     unique = sorted(set(clusters.values()))
     pipe = r.pipeline(transaction=False)
     for cluster in unique:
-        pipe.zrange(STORY_MEMBERS_KEY.format(cluster), 0, 0)
-        pipe.zcard(STORY_MEMBERS_KEY.format(cluster))
-    replies = pipe.execute()
+        pipe.hmget(STORY_SHOWN_KEY.format(cluster), "id", "size")
     found = {
-        cluster: (first[0].decode(), int(size))
-        for cluster, first, size in zip(unique, replies[::2], replies[1::2], strict=True)
-        if first
+        cluster: (as_text(story_id), int(size))
+        for cluster, (story_id, size) in zip(unique, pipe.execute(), strict=True)
+        if story_id is not None
     }
     return {d: found[c] for d, c in clusters.items() if c in found}
 
@@ -236,8 +304,3 @@ def _best_candidate(r: redis.Redis, doc_id: str, doc: StoryDoc) -> str | None:
     if not scored or max(scored)[0] < MIN_SIMILARITY:
         return None
     return max(scored)[2]
-
-
-def _published(r: redis.Redis, doc_id: str) -> float | None:
-    raw = r.hget(STORY_DOC_KEY.format(doc_id), "published")
-    return float(raw) if raw is not None else None

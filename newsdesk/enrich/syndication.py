@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,8 @@ LSH_KEY = PREFIX + "lsh:{}:{}"
 PARA_KEY = PREFIX + "para:{}"
 GROUP_OF_KEY = PREFIX + "syn:group-of:{}"
 MEMBERS_KEY = PREFIX + "syn:members:{}"
+# Set: indexed articles whose relation fields changed (see newsdesk.enrich.relations).
+DIRTY_KEY = PREFIX + "relations:dirty"
 
 # First writer wins; the value already there is returned (SET NX GET needs Redis 7).
 _GET_OR_SET_LUA = """
@@ -79,6 +81,15 @@ class GroupView:
     shared_passages: int | None  # on copies and versions: paragraphs shared with the original
 
 
+@dataclass(frozen=True)
+class GroupJoin:
+    """The syndication group an article belongs to once its fingerprint is indexed."""
+
+    group: str
+    members: frozenset[str]  # the article included
+    joined: bool  # False when it was a member already (a redelivery, a reprocess)
+
+
 def original_rank(doc_id: str, meta: DocMeta) -> tuple[int, int, float, str]:
     """Return the sort key that puts a group's original first.
 
@@ -86,6 +97,12 @@ def original_rank(doc_id: str, meta: DocMeta) -> tuple[int, int, float, str]:
     the earliest publication; the id breaks ties so every worker picks the same one.
     """
     return (0 if meta.own_site else 1, 0 if meta.agencies else 1, meta.published_s, doc_id)
+
+
+def choose_original(members: Iterable[str], metas: Mapping[str, DocMeta]) -> str | None:
+    """Return the member that is the group's original (None if none is still in Redis)."""
+    ranked = [(original_rank(m, metas[m]), m) for m in members if m in metas]
+    return min(ranked)[1] if ranked else None
 
 
 def as_text(value: object) -> str:
@@ -114,8 +131,8 @@ def add_everywhere(
 
 def link_copies(
     r: redis.Redis, doc_id: str, fp: Fingerprint, meta: DocMeta, *, ttl_s: int = RELATIONS_TTL_S
-) -> str | None:
-    """Index an article's fingerprint; return its syndication group key, or None if alone."""
+) -> GroupJoin | None:
+    """Index an article's fingerprint; return the syndication group it is in, or None if alone."""
     bands = [LSH_KEY.format(i, h) for i, h in enumerate(fp.band_hashes())]
     paras = [PARA_KEY.format(h) for h in fp.paragraphs]
     pipe = r.pipeline(transaction=True)
@@ -143,20 +160,41 @@ def link_copies(
     verified = [(share, cand) for share, cand in verified if share >= VERSION_SHARE]
     if not verified:
         found = r.get(GROUP_OF_KEY.format(doc_id))  # a redelivery keeps its group
-        return as_text(found) if found else None
+        if not found:
+            return None
+        return GroupJoin(as_text(found), frozenset(group_members(r, as_text(found))), False)
     best = max(verified)[1]
     group = get_or_set(r, GROUP_OF_KEY.format(best), best, ttl_s)
     group = get_or_set(r, GROUP_OF_KEY.format(doc_id), group, ttl_s)
     pipe = r.pipeline(transaction=True)
-    pipe.sadd(MEMBERS_KEY.format(group), best, doc_id)
+    pipe.sadd(MEMBERS_KEY.format(group), best)
+    pipe.sadd(MEMBERS_KEY.format(group), doc_id)
     pipe.expire(MEMBERS_KEY.format(group), ttl_s)
-    pipe.execute()
-    return group
+    pipe.smembers(MEMBERS_KEY.format(group))
+    _, joined, _, members = pipe.execute()
+    return GroupJoin(group, frozenset(as_text(m) for m in members), bool(joined))
 
 
 def group_members(r: redis.Redis, group: str) -> set[str]:
     """Return the doc ids of a syndication group."""
     return {as_text(m) for m in r.smembers(MEMBERS_KEY.format(group))}
+
+
+def changed_by_join(r: redis.Redis, doc_id: str, join: GroupJoin) -> set[str]:
+    """Return the other members whose group fields changed when ``doc_id`` joined.
+
+    The original's count changes with every new member; the others only point at
+    another original when the newcomer outranks it. A member already there (a redelivery,
+    a reprocess that may have changed its credit or date) may have changed anything.
+    """
+    others = join.members - {doc_id}
+    if not join.joined:
+        return set(others)
+    metas = read_meta(r, join.members)
+    before, after = choose_original(others, metas), choose_original(join.members, metas)
+    if before != after:
+        return set(others)
+    return {after} if after is not None else set()
 
 
 def read_meta(r: redis.Redis, doc_ids: Iterable[str]) -> dict[str, DocMeta]:
@@ -186,11 +224,7 @@ def group_views(r: redis.Redis, doc_ids: Sequence[str]) -> dict[str, GroupView]:
         pipe.smembers(MEMBERS_KEY.format(group))
     members = {g: {m.decode() for m in ms} for g, ms in zip(groups, pipe.execute(), strict=True)}
     metas = read_meta(r, (m for ms in members.values() for m in ms))
-    originals = {
-        g: min((original_rank(m, metas[m]), m) for m in ms if m in metas)[1]
-        for g, ms in members.items()
-        if any(m in metas for m in ms)
-    }
+    originals = {g: o for g, ms in members.items() if (o := choose_original(ms, metas))}
     needed = sorted({*group_of, *originals.values()})
     fps = dict(zip(needed, _load(r, needed), strict=True))
     views: dict[str, GroupView] = {}

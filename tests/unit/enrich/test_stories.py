@@ -4,6 +4,7 @@ from newsdesk.enrich.stories import (
     TOP_TERMS,
     WINDOW_S,
     StoryDoc,
+    shown_story_size,
     story_similarity,
     term_counts,
     term_vector,
@@ -52,3 +53,17 @@ def test_shared_names_raise_the_score_only_when_both_sides_have_names() -> None:
     without = StoryDoc(b.terms, b.published_s)
     assert story_similarity(a, b) > story_similarity(a, without)
     assert story_similarity(a, without) == story_similarity(StoryDoc(a.terms, 0.0), without)
+
+
+def test_story_size_is_exact_up_to_ten_then_rounded_down_to_a_step() -> None:
+    assert [shown_story_size(n) for n in range(11)] == list(range(11))
+    shown = {n: shown_story_size(n) for n in (11, 12, 14, 15, 19, 20, 49, 50, 99, 100, 192)}
+    assert shown == {11: 10, 12: 12, 14: 12, 15: 15, 19: 15, 20: 20, 49: 40, 50: 50, 99: 80,
+                     100: 100, 192: 150}  # fmt: skip
+    assert [shown_story_size(n) for n in (250, 499, 500, 999, 1_000, 1_234, 25_000)] == [
+        250, 400, 500, 800, 1_000, 1_200, 25_000,
+    ]  # fmt: skip
+    steps = sorted({shown_story_size(n) for n in range(1, 100_001)})
+    # 1-10, then ten steps per tenfold growth (12 to 80 after 10): a growing story's
+    # members are rewritten at most ten times per decade.
+    assert len(steps) == 10 + 9 + 10 + 10 + 10 + 1
