@@ -6,7 +6,6 @@ from typing import Any
 
 from newsdesk.errors import TransientError
 from newsdesk.stages.flush_faults import follow_up_delay_s, requeue_document
-from newsdesk.stages.index import flush_index_batch
 from workers import routing
 from workers.app import app
 from workers.task_base import RETRY_POLICY, NewsdeskTask
@@ -17,6 +16,11 @@ from workers.task_base import RETRY_POLICY, NewsdeskTask
 )
 def flush_index(self: NewsdeskTask, payload: dict[str, Any]) -> None:
     """Flush one batch (after re-queuing a replayed dead letter); schedule the next if needed."""
+    # Here, not at module level: the index stage reads relations, whose module imports
+    # datasketch and with it scipy (~40 MiB), and workers that never flush (the prefork
+    # parent, a cpu-only worker) must not pay for it.
+    from newsdesk.stages.index import flush_index_batch  # noqa: PLC0415
+
     svc = self.services
     if payload.get("document"):
         requeue_document(svc.redis, payload["document"])
