@@ -19,19 +19,41 @@ from typing import Any
 
 import redis
 
-from newsdesk.enrich.fingerprints import fingerprint
-from newsdesk.enrich.spinning import extract_anchors, link_spun, spun_links
-from newsdesk.enrich.stories import assign_story, build_story_doc, story_views
+from newsdesk.enrich.fingerprints import Fingerprint, fingerprint
+from newsdesk.enrich.spinning import (
+    SpunLink,
+    choose_spin,
+    extract_anchors,
+    queue_anchors,
+    queue_candidates,
+    queue_record,
+    queue_spun_links,
+)
+from newsdesk.enrich.stories import (
+    best_match,
+    queue_index_terms,
+    queue_join,
+    queue_shown,
+    queue_story_doc,
+    queue_story_of,
+)
 from newsdesk.enrich.syndication import (
     DIRTY_KEY,
     RELATIONS_TTL_S,
     DocMeta,
+    GroupView,
     as_text,
+    best_copy,
     changed_by_join,
-    group_views,
-    link_copies,
-    read_meta,
+    choose_original,
+    group_view,
+    queue_fingerprint,
+    queue_fingerprints,
+    queue_group_of,
+    queue_members,
+    queue_meta,
 )
+from newsdesk.enrich.syndication import queue_join as queue_group_join
 from newsdesk.models import Article
 from newsdesk.urls import url_id
 
@@ -56,25 +78,63 @@ def enrich_relations(article: Article, *, r: redis.Redis, ttl_s: int = RELATIONS
     published_s = (article.published_at or article.fetched_at).timestamp()
     own_site = any(e.startswith("site:") for e in article.agency_evidence)
     meta = DocMeta(article.url, published_s, article.agencies, own_site)
-    join = link_copies(r, doc_id, fingerprint(article.body), meta, ttl_s=ttl_s)
-    members = join.members - {doc_id} if join else frozenset()
+    fp = fingerprint(article.body)
     anchors = extract_anchors(article.body)
-    spun = link_spun(r, doc_id, anchors, published_s, exclude=members, ttl_s=ttl_s)
+    names = entity_names(article) or [a[2:] for a in anchors if a.startswith("n:")]
+    # Round trip 1: index the fingerprint and the anchors, reading back what they match,
+    # and look up the term frequencies that weigh the story profile.
+    pipe = r.pipeline(transaction=False)
+    read_copies = queue_fingerprint(pipe, doc_id, fp, meta, ttl_s=ttl_s)
+    read_votes = queue_anchors(pipe, doc_id, anchors, published_s, ttl_s=ttl_s)
+    read_profile = queue_story_doc(pipe, article.title, article.body, published_s, names)
+    replies = iter(pipe.execute())
+    copies, votes, story_doc = read_copies(replies), read_votes(replies), read_profile(replies)
+    best = best_copy(fp, copies.candidates)
+    grouped = best is not None or copies.earlier_group is not None
+    # Round trip 2: join the group and index the story terms, reading the candidates
+    # back; load the spin candidates too unless group members must be left out first.
+    pipe = r.pipeline(transaction=False)
+    read_join = queue_group_join(pipe, doc_id, best, ttl_s=ttl_s) if grouped else None
+    read_stories = queue_index_terms(pipe, doc_id, story_doc, ttl_s=ttl_s)
+    read_spins = None if grouped else queue_candidates(pipe, votes.top())
+    replies = iter(pipe.execute())
+    join = read_join(replies) if read_join else None
+    story_candidates = read_stories(replies)
+    members = join.members - {doc_id} if join else frozenset()
+    if read_spins is None:  # a third round trip, after the group is known
+        pipe = r.pipeline(transaction=False)
+        if votes.short(members):
+            revote = queue_anchors(pipe, doc_id, anchors, published_s, ttl_s=ttl_s, without=members)
+            votes = revote(iter(pipe.execute()))
+        read_spins = queue_candidates(pipe, votes.top(members))
+        replies = iter(pipe.execute())
+    spins = read_spins(replies)
+    spun = choose_spin(doc_id, anchors, published_s, spins, related={doc_id, *members})
+    if spun is not None:
+        spun = _record(r, spun, ttl_s)
     linked = sorted(members)
     if spun is not None and spun.doc_id == doc_id:
         linked.append(spun.source_id)
-    names = entity_names(article) or [a[2:] for a in anchors if a.startswith("n:")]
-    story_doc = build_story_doc(r, article.title, article.body, published_s, names)
     # Articles whose derived fields this one changed: in its group the original (its
     # count) or every member (a new original), a later article it turned out to be the
-    # source of, and (queued by assign_story) its story's members when the story's
+    # source of, and (queued by the story join) its story's members when the story's
     # shown size and id move.
-    dirty = changed_by_join(r, doc_id, join) if join else set()
+    dirty = changed_by_join(doc_id, join) if join else set()
     if spun is not None:
         dirty.add(spun.doc_id)
     dirty.discard(doc_id)
-    assign_story(r, doc_id, story_doc, linked=linked, also_dirty=dirty, ttl_s=ttl_s)
+    story_best = next(iter(linked), None) or best_match(story_doc, story_candidates)
+    pipe = r.pipeline(transaction=False)
+    queue_join(pipe, doc_id, story_doc, story_best, also_dirty=dirty, ttl_s=ttl_s)
+    pipe.execute()
     return apply_fields(article, relation_fields(r, [doc_id]).get(doc_id, {}))
+
+
+def _record(r: redis.Redis, link: SpunLink, ttl_s: int) -> SpunLink | None:
+    """Return the link once recorded, or None if a stronger one was recorded before."""
+    pipe = r.pipeline(transaction=False)
+    read = queue_record(pipe, link, ttl_s=ttl_s)
+    return link if read(iter(pipe.execute())) else None
 
 
 def entity_names(article: Article) -> list[str]:
@@ -98,23 +158,13 @@ def relation_fields(r: redis.Redis, doc_ids: Sequence[str]) -> dict[str, dict[st
     inherits the credit of the article it copies, updates or spins.
     """
     ids = list(dict.fromkeys(doc_ids))
-    groups = group_views(r, ids)
-    spun = spun_links(r, ids)
-    stories = story_views(r, ids)
-    # A spin points at the original text: through its source's own spin (a spin of a
-    # spin), then to the original of the source's group (a spin of a copy).
-    hops = spun_links(r, [link.source_id for link in spun.values()])
-    step = {d: hops[s.source_id].source_id if s.source_id in hops else s.source_id
-            for d, s in spun.items()}  # fmt: skip
-    source_groups = group_views(r, list(step.values()))
-    spun_of = {d: source_groups[s].original if s in source_groups else s for d, s in step.items()}
-    metas = read_meta(r, [*ids, *(v.original for v in groups.values()), *spun_of.values()])
+    state = _RelationState.read(r, ids)
     out: dict[str, dict[str, Any]] = {}
     for doc_id in ids:
-        if doc_id not in metas:
+        if doc_id not in state.metas:
             continue  # expired from Redis: what the index holds is all there is to know
         fields: dict[str, Any] = dict.fromkeys(RELATION_FIELDS)
-        view = groups.get(doc_id)
+        view = state.group_view(doc_id)
         if view is not None:
             fields["syndication_group"] = view.group
             fields["relation"] = view.relation
@@ -124,15 +174,96 @@ def relation_fields(r: redis.Redis, doc_ids: Sequence[str]) -> dict[str, dict[st
                 fields["copy_of"] = view.original
         # A copy or version of the spin's own original is no spin (arrival order can
         # record the link before the group exists).
-        same_text = view is not None and view.original == spun_of.get(doc_id)
-        if doc_id in spun_of and spun_of[doc_id] != doc_id and not same_text:
-            fields["spun_copy_of"] = spun_of[doc_id]
-            fields["spun_confidence"] = spun[doc_id].confidence
-        if doc_id in stories:
-            fields["story_id"], fields["story_size"] = stories[doc_id]
-        fields.update(_inherited_agency(doc_id, fields, metas))
+        spun_of = state.spun_of(doc_id)
+        same_text = view is not None and view.original == spun_of
+        if spun_of is not None and spun_of != doc_id and not same_text:
+            fields["spun_copy_of"] = spun_of
+            fields["spun_confidence"] = state.spun[doc_id].confidence
+        if doc_id in state.story_of and state.story_of[doc_id] in state.shown:
+            fields["story_id"], fields["story_size"] = state.shown[state.story_of[doc_id]]
+        fields.update(_inherited_agency(doc_id, fields, state.metas))
         out[doc_id] = fields
     return out
+
+
+@dataclasses.dataclass
+class _RelationState:
+    """What Redis holds about a batch of articles and those their fields point at."""
+
+    group_of: dict[str, str]
+    members: dict[str, frozenset[str]]
+    metas: dict[str, DocMeta]
+    fps: dict[str, Fingerprint]
+    spun: dict[str, SpunLink]
+    step: dict[str, str]  # a spin's source, or the source's own source (a spin of a spin)
+    story_of: dict[str, str]
+    shown: dict[str, tuple[str, int]]
+
+    @classmethod
+    def read(cls, r: redis.Redis, ids: list[str]) -> _RelationState:
+        """Read it in up to five round trips for the whole batch (two without copies or spins)."""
+        pipe = r.pipeline(transaction=False)
+        read_groups, read_spun = queue_group_of(pipe, ids), queue_spun_links(pipe, ids)
+        read_stories, read_metas = queue_story_of(pipe, ids), queue_meta(pipe, ids)
+        replies = iter(pipe.execute())
+        group_of, spun = read_groups(replies), read_spun(replies)
+        story_of, metas = read_stories(replies), read_metas(replies)
+        state = cls(group_of, {}, metas, {}, spun, {}, story_of, {})
+        # 2: the groups' members, the stories' shown values, the sources' own spins.
+        pipe = r.pipeline(transaction=False)
+        read_members = queue_members(pipe, sorted(set(group_of.values())))
+        read_shown = queue_shown(pipe, sorted(set(story_of.values())))
+        read_hops = queue_spun_links(pipe, sorted({s.source_id for s in spun.values()}))
+        read_fps = queue_fingerprints(pipe, sorted(group_of))
+        replies = iter(pipe.execute())
+        state.members, state.shown = read_members(replies), read_shown(replies)
+        hops, state.fps = read_hops(replies), read_fps(replies)
+        state.step = {d: hops[s.source_id].source_id if s.source_id in hops else s.source_id
+                      for d, s in spun.items()}  # fmt: skip
+        # 3: the members' metadata (to choose originals) and the spin targets' groups.
+        targets = sorted(set(state.step.values()) - set(group_of))
+        state._more(r, [m for ms in state.members.values() for m in ms], targets=targets)
+        # 4: the originals' fingerprints and the spin targets' group members; 5: theirs.
+        originals = {o for ms in state.members.values() if (o := choose_original(ms, metas))}
+        pipe = r.pipeline(transaction=False)
+        read_fps = queue_fingerprints(pipe, sorted(originals - state.fps.keys()))
+        new_groups = {state.group_of[t] for t in state.step.values() if t in state.group_of}
+        read_members = queue_members(pipe, sorted(new_groups - state.members.keys()))
+        replies = iter(pipe.execute())
+        state.fps |= read_fps(replies)
+        added = read_members(replies)
+        state.members |= added
+        state._more(r, [m for ms in added.values() for m in ms])
+        return state
+
+    def _more(self, r: redis.Redis, ids: Iterable[str], *, targets: Sequence[str] = ()) -> None:
+        """Read the metadata of ``ids`` and ``targets`` not read yet, and the targets' groups."""
+        pipe = r.pipeline(transaction=False)
+        read_metas = queue_meta(pipe, sorted({*ids, *targets} - self.metas.keys()))
+        read_groups = queue_group_of(pipe, targets)
+        replies = iter(pipe.execute())
+        self.metas |= read_metas(replies)
+        self.group_of |= read_groups(replies)
+
+    def group_view(self, doc_id: str) -> GroupView | None:
+        """Return the article's place in its group, if it has one."""
+        group = self.group_of.get(doc_id)
+        if group is None or group not in self.members:
+            return None
+        return group_view(doc_id, group, self.members[group], self.metas, self.fps)
+
+    def spun_of(self, doc_id: str) -> str | None:
+        """Return the original text a spin points at: the original of its source's group."""
+        target = self.step.get(doc_id)
+        if target is None:
+            return None
+        group = self.group_of.get(target)
+        members = self.members.get(group, frozenset()) if group else frozenset()
+        original = choose_original(members, self.metas)
+        # As group_view: a group needs two members, and the target its own metadata.
+        if original is None or len(members) < 2 or target not in self.metas:
+            return target
+        return original
 
 
 def apply_fields(article: Article, fields: Mapping[str, Any]) -> Article:

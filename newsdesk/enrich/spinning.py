@@ -14,14 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
-import redis
+from redis.client import Pipeline
 
-from newsdesk.enrich.syndication import RELATIONS_TTL_S, add_everywhere, as_text
+from newsdesk.enrich.syndication import TOP_LUA, Reader, as_text
 from newsdesk.state.redis_state import PREFIX
 
 WINDOW_S = 72 * 3600  # a spun copy appears within days of its source, not weeks
@@ -29,6 +29,8 @@ WINDOW_S = 72 * 3600  # a spun copy appears within days of its source, not weeks
 MAX_ANCHOR_DF = 50
 MIN_SHARED_ANCHORS = 4
 MAX_CANDIDATES = 20
+# Read with the votes: the group members excluded afterwards rarely take more places.
+SPARE_CANDIDATES = 10
 FULL_CONFIDENCE_ANCHORS = 12  # fewer anchors than this make any match less certain
 MIN_CONFIDENCE = 0.7  # follow-ups by the same desk reuse names in order too: about 0.5
 MAX_QUOTE_WORDS = 8
@@ -52,6 +54,39 @@ _TOKEN_RE = re.compile(
     r"|(?P<brk>[(),\[\]/])"
 )
 _CONNECTORS = frozenset({"of", "de", "van", "von", "la", "del", "al"})
+# Index an article's anchors (unless ARGV[9] is '0': a second look, read only) and vote
+# over the articles that share them within the window, atomically (read after writing);
+# return how many articles share enough anchors, then the first ARGV[8] of them with
+# their published times. KEYS: the article's anchor list, then one key per anchor.
+_INDEX_LUA = (
+    TOP_LUA
+    + """
+local doc, ttl, published = ARGV[1], ARGV[2], ARGV[3]
+if ARGV[9] ~= '0' then
+  redis.call('SET', KEYS[1], ARGV[4], 'EX', ttl)
+  for i = 2, #KEYS do
+    redis.call('ZADD', KEYS[i], published, doc)
+    redis.call('EXPIRE', KEYS[i], ttl)
+  end
+end
+local votes, order, times = {}, {}, {}
+for i = 2, #KEYS do
+  if redis.call('ZCOUNT', KEYS[i], ARGV[5], ARGV[6]) <= tonumber(ARGV[7]) then
+    local found = redis.call('ZRANGEBYSCORE', KEYS[i], ARGV[5], ARGV[6], 'WITHSCORES')
+    for j = 1, #found, 2 do
+      if found[j] ~= doc then
+        vote(votes, order, found[j])
+        times[found[j]] = found[j + 1]
+      end
+    end
+  end
+end
+local picked, qualified = top(votes, order, MIN_SHARED, tonumber(ARGV[8]))
+local out = {qualified}
+for _, member in ipairs(picked) do out[#out + 1] = {member, times[member]} end
+return out
+""".replace("MIN_SHARED", str(MIN_SHARED_ANCHORS))
+)
 # Only replaces a weaker link: a redelivered task writes the same values again.
 _SET_STRONGER_LUA = """
 local old = tonumber(redis.call('HGET', KEYS[1], 'confidence') or '-1')
@@ -62,6 +97,33 @@ if tonumber(ARGV[2]) > old or redis.call('HGET', KEYS[1], 'of') == ARGV[1] then
 end
 return 0
 """
+
+
+@dataclass(frozen=True)
+class SpinVotes:
+    """The articles sharing enough anchors with one, most first, and their published times."""
+
+    candidates: list[tuple[str, float]]
+    qualified: int  # how many shared enough anchors: more than listed when cut short
+
+    def top(self, exclude: Collection[str] = ()) -> list[tuple[str, float]]:
+        """Return the best candidates that are not excluded."""
+        return [c for c in self.candidates if c[0] not in exclude][:MAX_CANDIDATES]
+
+    def short(self, exclude: Collection[str]) -> bool:
+        """Return True if leaving out ``exclude`` leaves fewer candidates than there are."""
+        listed = len(self.candidates)
+        return len(self.top(exclude)) < MAX_CANDIDATES and self.qualified > listed
+
+
+@dataclass(frozen=True)
+class SpinCandidate:
+    """An earlier or later article the text may have been spun from, or into."""
+
+    doc_id: str
+    published_s: float
+    source: str | None  # what it reads as a spin of itself, if anything
+    anchors: list[str]
 
 
 @dataclass(frozen=True)
@@ -129,87 +191,108 @@ def spun_confidence(a: list[str], b: list[str]) -> float:
     return round(sequence_similarity(a, b) * coverage, 3)
 
 
-def link_spun(
-    r: redis.Redis,
+def queue_anchors(
+    pipe: Pipeline,
+    doc_id: str,
+    anchors: Sequence[str],
+    published_s: float,
+    *,
+    ttl_s: int,
+    without: Collection[str] = (),
+) -> Reader[SpinVotes]:
+    """Queue indexing an article's anchors; the reader returns the articles sharing them.
+
+    With ``without`` it only votes again, for a list long enough to leave those out.
+    """
+    count = MAX_CANDIDATES + (len(without) if without else SPARE_CANDIDATES)
+    keys = [
+        ANCHORS_OF_KEY.format(doc_id),
+        *(ANCHOR_KEY.format(_digest(a)) for a in dict.fromkeys(anchors)),
+    ]
+    low, high = published_s - WINDOW_S, published_s + WINDOW_S
+    pipe.eval(
+        _INDEX_LUA, len(keys), *keys, doc_id, ttl_s, repr(published_s), json.dumps(list(anchors)),
+        repr(low), repr(high), MAX_ANCHOR_DF, count, "0" if without else "1",
+    )  # fmt: skip
+
+    def read(replies: Iterator[Any]) -> SpinVotes:
+        qualified, *found = next(replies)
+        return SpinVotes([(as_text(c), float(t)) for c, t in found], int(qualified))
+
+    return read
+
+
+def queue_candidates(
+    pipe: Pipeline, candidates: Sequence[tuple[str, float]]
+) -> Reader[list[SpinCandidate]]:
+    """Queue reading each candidate's own spin source and its anchor sequence."""
+    for doc_id, _ in candidates:
+        pipe.hget(SPUN_KEY.format(doc_id), "of")
+    if candidates:
+        pipe.mget([ANCHORS_OF_KEY.format(d) for d, _ in candidates])
+
+    def read(replies: Iterator[Any]) -> list[SpinCandidate]:
+        sources = [next(replies) for _ in candidates]
+        anchors = next(replies) if candidates else []
+        return [
+            SpinCandidate(d, t, as_text(of) if of is not None else None, json.loads(a or "[]"))
+            for (d, t), of, a in zip(candidates, sources, anchors, strict=True)
+        ]
+
+    return read
+
+
+def choose_spin(
     doc_id: str,
     anchors: list[str],
     published_s: float,
+    candidates: Iterable[SpinCandidate],
     *,
-    exclude: Collection[str] = (),
-    ttl_s: int = RELATIONS_TTL_S,
+    related: Collection[str],
 ) -> SpunLink | None:
-    """Index an article's anchors; record and return its spun-copy link if one is found.
+    """Return the spun-copy link the candidates make likeliest, if any is likely enough.
 
-    The later-published article of a pair is the spun copy, whichever arrived first.
+    The later-published article of a pair is the spun copy, whichever arrived first. A
+    spin of one of ``related`` (the article and its copies) is a sibling, not a source.
     """
-    keys = [ANCHOR_KEY.format(_digest(a)) for a in dict.fromkeys(anchors)]
-    pipe = r.pipeline(transaction=True)
-    pipe.set(ANCHORS_OF_KEY.format(doc_id), json.dumps(anchors), ex=ttl_s)
-    add_everywhere(pipe, keys, doc_id, ttl_s, score=published_s)
-    pipe.execute()
-    pipe = r.pipeline(transaction=False)
-    low, high = published_s - WINDOW_S, published_s + WINDOW_S
-    for key in keys:
-        pipe.zrangebyscore(key, low, high, start=0, num=MAX_ANCHOR_DF + 1, withscores=True)
-    votes: Counter[str] = Counter()
-    published: dict[str, float] = {}
-    for members in pipe.execute():
-        if len(members) <= MAX_ANCHOR_DF:
-            for member, score in members:
-                votes[member.decode()] += 1
-                published[member.decode()] = float(score)
-    for skipped in (doc_id, *exclude):
-        votes.pop(skipped, None)
-    candidates = [c for c, n in votes.most_common(MAX_CANDIDATES) if n >= MIN_SHARED_ANCHORS]
-    # A spin of one of this article's own copies is its sibling, not its source.
-    related = {doc_id, *exclude}
-    sources = _sources(r, candidates)
-    candidates = [c for c, of in zip(candidates, sources, strict=True) if of not in related]
     scored = [
-        (spun_confidence(anchors, theirs), -published[cand], cand)
-        for cand, theirs in zip(candidates, _load_anchors(r, candidates), strict=True)
-        if theirs
+        (spun_confidence(anchors, c.anchors), -c.published_s, c.doc_id)
+        for c in candidates
+        if c.source not in related and c.anchors
     ]
     if not scored:
         return None
-    confidence, _, best = max(scored)  # ties go to the earliest-published source
+    confidence, earlier, best = max(scored)  # ties go to the earliest-published source
     if confidence < MIN_CONFIDENCE:
         return None
-    if published[best] <= published_s:
-        link = SpunLink(doc_id, best, confidence)
-    else:
-        link = SpunLink(best, doc_id, confidence)
-    stored = r.eval(
-        _SET_STRONGER_LUA, 1, SPUN_KEY.format(link.doc_id), link.source_id, confidence, ttl_s
-    )
-    return link if stored else None
+    if -earlier <= published_s:
+        return SpunLink(doc_id, best, confidence)
+    return SpunLink(best, doc_id, confidence)
 
 
-def spun_links(r: redis.Redis, doc_ids: Iterable[str]) -> dict[str, SpunLink]:
-    """Return the recorded spun-copy link of each article that has one."""
-    ids = list(dict.fromkeys(doc_ids))
-    pipe = r.pipeline(transaction=False)
-    for doc_id in ids:
-        pipe.hmget(SPUN_KEY.format(doc_id), "of", "confidence")
-    return {
-        doc_id: SpunLink(doc_id, of.decode(), float(confidence))
-        for doc_id, (of, confidence) in zip(ids, pipe.execute(), strict=True)
-        if of is not None
-    }
+def queue_record(pipe: Pipeline, link: SpunLink, *, ttl_s: int) -> Reader[bool]:
+    """Queue recording a spun-copy link; the reader says if it won over one recorded before."""
+    pipe.eval(
+        _SET_STRONGER_LUA, 1, SPUN_KEY.format(link.doc_id), link.source_id, link.confidence,
+        ttl_s,
+    )  # fmt: skip
+    return lambda replies: bool(next(replies))
 
 
-def _sources(r: redis.Redis, doc_ids: list[str]) -> list[str | None]:
-    pipe = r.pipeline(transaction=False)
+def queue_spun_links(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, SpunLink]]:
+    """Queue reading the recorded spun-copy link of each article that has one."""
     for doc_id in doc_ids:
-        pipe.hget(SPUN_KEY.format(doc_id), "of")
-    return [as_text(of) if of is not None else None for of in pipe.execute()]
+        pipe.hmget(SPUN_KEY.format(doc_id), "of", "confidence")
 
+    def read(replies: Iterator[Any]) -> dict[str, SpunLink]:
+        found = {d: next(replies) for d in doc_ids}
+        return {
+            d: SpunLink(d, as_text(of), float(confidence))
+            for d, (of, confidence) in found.items()
+            if of is not None
+        }
 
-def _load_anchors(r: redis.Redis, doc_ids: list[str]) -> list[list[str]]:
-    if not doc_ids:
-        return []
-    raw = r.mget([ANCHORS_OF_KEY.format(d) for d in doc_ids])
-    return [json.loads(value) if value else [] for value in raw]
+    return read
 
 
 def _digest(anchor: str) -> str:

@@ -26,14 +26,14 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from elasticsearch import Elasticsearch, NotFoundError
+from redis.client import Pipeline
 
-from newsdesk.enrich.syndication import DIRTY_KEY, RELATIONS_TTL_S, add_everywhere, as_text
+from newsdesk.enrich.syndication import DIRTY_KEY, TOP_LUA, Reader, as_text
 from newsdesk.state.redis_state import PREFIX
 
 WINDOW_S = 72 * 3600
@@ -118,6 +118,39 @@ if #batch > 0 then redis.call('SADD', KEYS[4], unpack(batch)) end
 return {cluster, held[1], size}
 """
 )
+# Index an article's story profile and terms, then vote over the articles that share
+# its terms within the window (read after writing: two reports processed at once see
+# each other); return the best-voted with their profiles. KEYS: the article's profile,
+# the idf document list, then one key per term.
+_INDEX_LUA = (
+    TOP_LUA
+    + """
+local doc, ttl, published, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+redis.call('HSET', KEYS[1], 'terms', ARGV[5], 'published', published, 'names', ARGV[6])
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], now, doc)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], 0, now - ttl)
+for i = 3, #KEYS do
+  redis.call('ZADD', KEYS[i], published, doc)
+  redis.call('EXPIRE', KEYS[i], ttl)
+end
+local votes, order = {}, {}
+for i = 3, #KEYS do
+  -- A term on this many articles in the window adds nothing to the candidate list.
+  if redis.call('ZCOUNT', KEYS[i], ARGV[7], ARGV[8]) < tonumber(ARGV[9]) then
+    for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[i], ARGV[7], ARGV[8])) do
+      if member ~= doc then vote(votes, order, member) end
+    end
+  end
+end
+local out = {}
+for _, member in ipairs((top(votes, order, tonumber(ARGV[10]), tonumber(ARGV[11])))) do
+  local profile = redis.call('HMGET', ARGV[12] .. member, 'terms', 'published', 'names')
+  out[#out + 1] = {member, unpack(profile)}
+end
+return out
+"""
+)
 # Sizes of many sorted sets in one command: a term lookup per word was most of the cost.
 _ZCARDS_LUA = """
 local sizes = {}
@@ -183,19 +216,61 @@ def story_similarity(a: StoryDoc, b: StoryDoc, *, window_s: float = WINDOW_S) ->
     return score * (1 - 0.5 * gap_s / window_s)
 
 
-def build_story_doc(
-    r: redis.Redis, title: str, body: str, published_s: float, names: Iterable[str] = ()
-) -> StoryDoc:
-    """Return the article's story profile, its term weights taken from the Redis index."""
+def queue_story_doc(
+    pipe: Pipeline, title: str, body: str, published_s: float, names: Iterable[str] = ()
+) -> Reader[StoryDoc]:
+    """Queue the look-up of term frequencies; the reader returns the article's profile."""
     counts = term_counts(title, body)
     # Only the most frequent words can make the top terms once weighted: look those up.
     terms = sorted(sorted(counts, key=lambda t: (-counts[t], t))[:DF_LOOKUPS])
     keys = [DOCS_KEY, *(TERM_KEY.format(term) for term in terms)]
-    n_docs, *dfs = r.eval(_ZCARDS_LUA, len(keys), *keys)
-    vector = term_vector(
-        Counter({t: counts[t] for t in terms}), dict(zip(terms, dfs, strict=True)), int(n_docs)
-    )
-    return StoryDoc(vector, published_s, frozenset(n.casefold() for n in names))
+    pipe.eval(_ZCARDS_LUA, len(keys), *keys)
+    casefolded = frozenset(n.casefold() for n in names)
+
+    def read(replies: Iterator[Any]) -> StoryDoc:
+        n_docs, *dfs = next(replies)
+        df = dict(zip(terms, dfs, strict=True))
+        vector = term_vector(Counter({t: counts[t] for t in terms}), df, int(n_docs))
+        return StoryDoc(vector, published_s, casefolded)
+
+    return read
+
+
+def queue_index_terms(
+    pipe: Pipeline, doc_id: str, doc: StoryDoc, *, ttl_s: int
+) -> Reader[list[tuple[str, StoryDoc]]]:
+    """Queue indexing an article's story profile; the reader returns its best candidates."""
+    now_s = time.time()
+    keys = [STORY_DOC_KEY.format(doc_id), DOCS_KEY, *(TERM_KEY.format(t) for t in doc.terms)]
+    low, high = doc.published_s - WINDOW_S, doc.published_s + WINDOW_S
+    pipe.eval(
+        _INDEX_LUA, len(keys), *keys, doc_id, ttl_s, repr(doc.published_s), repr(now_s),
+        json.dumps(doc.terms), json.dumps(sorted(doc.names)), repr(low), repr(high),
+        MAX_PER_TERM, MIN_SHARED_TERMS, MAX_CANDIDATES, STORY_DOC_KEY.format(""),
+    )  # fmt: skip
+
+    def read(replies: Iterator[Any]) -> list[tuple[str, StoryDoc]]:
+        return [
+            (
+                as_text(cand),
+                StoryDoc(json.loads(terms), float(published), frozenset(json.loads(names))),
+            )
+            for cand, terms, published, names in next(replies)
+            if terms is not None
+        ]
+
+    return read
+
+
+def best_match(doc: StoryDoc, candidates: Iterable[tuple[str, StoryDoc]]) -> str | None:
+    """Return the candidate most likely to report the same event, if likely enough."""
+    scored = [
+        (round(story_similarity(doc, other), 6), -other.published_s, cand)
+        for cand, other in candidates
+    ]
+    if not scored or max(scored)[0] < MIN_SIMILARITY:
+        return None
+    return max(scored)[2]
 
 
 def shown_story_size(size: int) -> int:
@@ -208,59 +283,50 @@ def shown_story_size(size: int) -> int:
     return max(step * scale for step in STORY_SIZE_STEPS if step * scale <= size)
 
 
-def assign_story(
-    r: redis.Redis,
+def queue_join(
+    pipe: Pipeline,
     doc_id: str,
     doc: StoryDoc,
+    best: str | None,
     *,
-    linked: Sequence[str] = (),
     also_dirty: Iterable[str] = (),
-    ttl_s: int = RELATIONS_TTL_S,
-) -> tuple[str, int]:
-    """Index an article's terms; return the id and size of the story it joins, as shown.
+    ttl_s: int,
+) -> Reader[tuple[str, int]]:
+    """Queue joining ``best``'s story (or starting one); the reader returns its id and size.
 
-    ``linked`` articles (its original, the source it was spun from) join it outright.
     The members whose story fields changed, and ``also_dirty``, are queued for rewriting.
     """
-    now_s = time.time()
-    pipe = r.pipeline(transaction=True)
-    pipe.hset(
-        STORY_DOC_KEY.format(doc_id),
-        mapping={"terms": json.dumps(doc.terms), "published": repr(doc.published_s),
-                 "names": json.dumps(sorted(doc.names))},
-    )  # fmt: skip
-    pipe.expire(STORY_DOC_KEY.format(doc_id), ttl_s)
-    pipe.zadd(DOCS_KEY, {doc_id: now_s})
-    pipe.zremrangebyscore(DOCS_KEY, 0, now_s - ttl_s)
-    terms = [TERM_KEY.format(term) for term in doc.terms]
-    add_everywhere(pipe, terms, doc_id, ttl_s, score=doc.published_s)
-    pipe.execute()
-    best = next(iter(linked), None) or _best_candidate(r, doc_id, doc)
     keys = [STORY_OF_KEY.format(best or doc_id), STORY_OF_KEY.format(doc_id)]
     keys += [STORY_DOC_KEY.format(best or doc_id), DIRTY_KEY]
-    _, story_id, size = r.eval(
+    pipe.eval(
         _JOIN_LUA, len(keys), *keys, doc_id, repr(doc.published_s), best or "", ttl_s,
         STORY_MEMBERS_KEY.format(""), STORY_SHOWN_KEY.format(""), *sorted(set(also_dirty)),
     )  # fmt: skip
-    return as_text(story_id), int(size)
+
+    def read(replies: Iterator[Any]) -> tuple[str, int]:
+        _, story_id, size = next(replies)
+        return as_text(story_id), int(size)
+
+    return read
 
 
-def story_views(r: redis.Redis, doc_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
-    """Return ``(story_id, story_size)`` of each article that has a story, as shown."""
-    pipe = r.pipeline(transaction=False)
+def queue_story_of(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, str]]:
+    """Queue reading which story each article is in (the key of its cluster)."""
     for doc_id in doc_ids:
         pipe.get(STORY_OF_KEY.format(doc_id))
-    clusters = {d: as_text(c) for d, c in zip(doc_ids, pipe.execute(), strict=True) if c}
-    unique = sorted(set(clusters.values()))
-    pipe = r.pipeline(transaction=False)
-    for cluster in unique:
+    return lambda replies: {d: as_text(c) for d in doc_ids if (c := next(replies))}
+
+
+def queue_shown(pipe: Pipeline, clusters: Sequence[str]) -> Reader[dict[str, tuple[str, int]]]:
+    """Queue reading the ``(story_id, story_size)`` each story's documents hold."""
+    for cluster in clusters:
         pipe.hmget(STORY_SHOWN_KEY.format(cluster), "id", "size")
-    found = {
-        cluster: (as_text(story_id), int(size))
-        for cluster, (story_id, size) in zip(unique, pipe.execute(), strict=True)
-        if story_id is not None
-    }
-    return {d: found[c] for d, c in clusters.items() if c in found}
+
+    def read(replies: Iterator[Any]) -> dict[str, tuple[str, int]]:
+        found = {c: next(replies) for c in clusters}
+        return {c: (as_text(i), int(n)) for c, (i, n) in found.items() if i is not None}
+
+    return read
 
 
 def list_story(es: Elasticsearch, alias: str, story_or_doc_id: str) -> list[dict[str, Any]]:
@@ -279,28 +345,3 @@ def list_story(es: Elasticsearch, alias: str, story_or_doc_id: str) -> list[dict
         source_excludes=["body", "summary", "description"],
     )
     return [{"doc_id": h["_id"], **h["_source"]} for h in response["hits"]["hits"]]
-
-
-def _best_candidate(r: redis.Redis, doc_id: str, doc: StoryDoc) -> str | None:
-    low, high = doc.published_s - WINDOW_S, doc.published_s + WINDOW_S
-    pipe = r.pipeline(transaction=False)
-    for term in doc.terms:
-        pipe.zrangebyscore(TERM_KEY.format(term), low, high, start=0, num=MAX_PER_TERM)
-    votes: Counter[str] = Counter()
-    for members in pipe.execute():
-        if len(members) < MAX_PER_TERM:
-            votes.update(m.decode() for m in members)
-    votes.pop(doc_id, None)
-    candidates = [c for c, n in votes.most_common(MAX_CANDIDATES) if n >= MIN_SHARED_TERMS]
-    pipe = r.pipeline(transaction=False)
-    for cand in candidates:
-        pipe.hmget(STORY_DOC_KEY.format(cand), "terms", "published", "names")
-    scored = []
-    for cand, (terms, published, names) in zip(candidates, pipe.execute(), strict=True):
-        if terms is None:
-            continue
-        other = StoryDoc(json.loads(terms), float(published), frozenset(json.loads(names)))
-        scored.append((round(story_similarity(doc, other), 6), -other.published_s, cand))
-    if not scored or max(scored)[0] < MIN_SIMILARITY:
-        return None
-    return max(scored)[2]

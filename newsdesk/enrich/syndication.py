@@ -18,13 +18,13 @@ before writing it, which two workers can both pass.
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import redis
+from redis.client import Pipeline
 
 from newsdesk.enrich.fingerprints import VERSION_SHARE, Fingerprint, relation_to, shared_share
 from newsdesk.state.redis_state import PREFIX
@@ -40,23 +40,96 @@ GROUP_OF_KEY = PREFIX + "syn:group-of:{}"
 MEMBERS_KEY = PREFIX + "syn:members:{}"
 # Set: indexed articles whose relation fields changed (see newsdesk.enrich.relations).
 DIRTY_KEY = PREFIX + "relations:dirty"
+META_FIELDS = ("url", "published", "agencies", "own_site")
 
-# First writer wins; the value already there is returned (SET NX GET needs Redis 7).
-_GET_OR_SET_LUA = """
-local v = redis.call('GET', KEYS[1])
-if v then return v end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return ARGV[1]
-"""
-# One member into many sets (or sorted sets, with a score), each key's TTL refreshed: one
-# command instead of two per key, which is most of the client's time on a busy index.
-_ADD_EVERYWHERE_LUA = """
-for _, key in ipairs(KEYS) do
-  if ARGV[3] == '' then redis.call('SADD', key, ARGV[1])
-  else redis.call('ZADD', key, ARGV[3], ARGV[1]) end
-  redis.call('EXPIRE', key, ARGV[2])
+# Reads of several modules share one round trip: each queues its commands on the
+# pipeline and gets back a reader that takes its replies, in order, from the results.
+T = TypeVar("T")
+Reader = Callable[[Iterator[Any]], T]
+
+# Votes in Lua: only the candidates cross the wire, not every article in every bucket
+# (parsing those replies was most of the relation step's time). TOP returns the members
+# with at least ``least`` votes, most votes first, ties in order of first appearance
+# (what Counter.most_common does), at most ``n`` of them, and how many qualified.
+TOP_LUA = """
+local function vote(votes, order, member)
+  if votes[member] == nil then votes[member] = 0; order[#order + 1] = member end
+  votes[member] = votes[member] + 1
 end
-return #KEYS
+local function top(votes, order, least, n)
+  local rank, picked = {}, {}
+  for i, member in ipairs(order) do
+    rank[member] = i
+    if votes[member] >= least then picked[#picked + 1] = member end
+  end
+  table.sort(picked, function(a, b)
+    if votes[a] ~= votes[b] then return votes[a] > votes[b] end
+    return rank[a] < rank[b]
+  end)
+  local qualified = #picked
+  for i = #picked, n + 1, -1 do picked[i] = nil end
+  return picked, qualified
+end
+"""
+# Index a fingerprint and read back what it may be a copy of, atomically (two copies
+# processed at once by two workers still see each other): write the fingerprint, add the
+# article to its band and paragraph buckets (TTLs refreshed), vote over the buckets and
+# return the article's earlier group (a redelivery keeps it) and the candidates with
+# their shingles and paragraphs. KEYS: fingerprint, group-of, buckets.
+_INDEX_LUA = (
+    TOP_LUA
+    + """
+local doc, ttl, max_bucket = ARGV[1], ARGV[2], tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('EXPIRE', KEYS[1], ttl)
+for i = 3, #KEYS do
+  redis.call('SADD', KEYS[i], doc)
+  redis.call('EXPIRE', KEYS[i], ttl)
+end
+local votes, order = {}, {}
+for i = 3, #KEYS do
+  -- A paragraph on hundreds of articles is boilerplate ("Sign up for ..."), a band
+  -- shared by as many is a near-empty text: neither says anything about a copy.
+  if redis.call('SCARD', KEYS[i]) <= max_bucket then
+    for _, member in ipairs(redis.call('SMEMBERS', KEYS[i])) do
+      if member ~= doc then vote(votes, order, member) end
+    end
+  end
+end
+local out = {redis.call('GET', KEYS[2])}
+for _, member in ipairs((top(votes, order, 1, tonumber(ARGV[4])))) do
+  local fp = redis.call('HMGET', ARGV[5] .. member, 'shingles', 'paras')
+  out[#out + 1] = {member, fp[1], fp[2]}
+end
+return out
+"""
+)
+# Join the best candidate's group (first writer wins, for it and then for this article)
+# or, with no candidate, find the group a redelivered article joined before; return the
+# group, whether the article is new in it, and every member with its metadata.
+# KEYS: group-of(best) (or of the article), group-of(article).
+_JOIN_LUA = """
+local doc, best, ttl = ARGV[1], ARGV[2], ARGV[3]
+local function get_or_set(key, value)
+  local v = redis.call('GET', key)
+  if v then return v end
+  redis.call('SET', key, value, 'EX', ttl)
+  return value
+end
+local group = redis.call('GET', KEYS[2])
+if best ~= '' then group = get_or_set(KEYS[2], get_or_set(KEYS[1], best)) end
+if not group then return false end
+local key, joined = ARGV[4] .. group, 0
+if best ~= '' then
+  redis.call('SADD', key, best)
+  joined = redis.call('SADD', key, doc)
+  redis.call('EXPIRE', key, ttl)
+end
+local out = {group, joined}
+for _, member in ipairs(redis.call('SMEMBERS', key)) do
+  out[#out + 1] = {member, unpack(redis.call('HMGET', ARGV[5] .. member, unpack(ARGV, 6)))}
+end
+return out
 """
 
 
@@ -88,6 +161,15 @@ class GroupJoin:
     group: str
     members: frozenset[str]  # the article included
     joined: bool  # False when it was a member already (a redelivery, a reprocess)
+    metas: Mapping[str, DocMeta]  # of the members still in Redis
+
+
+@dataclass(frozen=True)
+class CopyCandidates:
+    """What indexing an article's fingerprint found: its earlier group and look-alikes."""
+
+    earlier_group: str | None  # a redelivered or reprocessed article keeps its group
+    candidates: list[tuple[str, Fingerprint]]
 
 
 def original_rank(doc_id: str, meta: DocMeta) -> tuple[int, int, float, str]:
@@ -110,77 +192,59 @@ def as_text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def get_or_set(r: redis.Redis, key: str, value: str, ttl_s: int) -> str:
-    """Return the value stored at ``key``, storing ``value`` first if there is none."""
-    return as_text(r.eval(_GET_OR_SET_LUA, 1, key, value, ttl_s))
+def queue_fingerprint(
+    pipe: Pipeline, doc_id: str, fp: Fingerprint, meta: DocMeta, *, ttl_s: int
+) -> Reader[CopyCandidates]:
+    """Queue indexing an article's fingerprint; the reader returns what it may copy."""
+    buckets = [LSH_KEY.format(i, h) for i, h in enumerate(fp.band_hashes())]
+    buckets += [PARA_KEY.format(h) for h in fp.paragraphs]
+    keys = [FP_KEY.format(doc_id), GROUP_OF_KEY.format(doc_id), *buckets]
+    fields = [item for pair in _fp_fields(fp, meta).items() for item in pair]
+    pipe.eval(
+        _INDEX_LUA, len(keys), *keys, doc_id, ttl_s, MAX_BUCKET_DOCS, MAX_CANDIDATES,
+        FP_KEY.format(""), *fields,
+    )  # fmt: skip
+
+    def read(replies: Iterator[Any]) -> CopyCandidates:
+        group, *found = next(replies)
+        return CopyCandidates(
+            as_text(group) if group else None,
+            [(as_text(cand), _decode_fp(sh, paras)) for cand, sh, paras in found if sh],
+        )
+
+    return read
 
 
-def add_everywhere(
-    client: redis.Redis | redis.client.Pipeline,
-    keys: Sequence[str],
-    member: str,
-    ttl_s: int,
-    *,
-    score: float | None = None,
-) -> None:
-    """Add ``member`` to every set in ``keys`` (sorted sets when a score is given)."""
-    if keys:
-        extra = "" if score is None else repr(score)
-        client.eval(_ADD_EVERYWHERE_LUA, len(keys), *keys, member, ttl_s, extra)
-
-
-def link_copies(
-    r: redis.Redis, doc_id: str, fp: Fingerprint, meta: DocMeta, *, ttl_s: int = RELATIONS_TTL_S
-) -> GroupJoin | None:
-    """Index an article's fingerprint; return the syndication group it is in, or None if alone."""
-    bands = [LSH_KEY.format(i, h) for i, h in enumerate(fp.band_hashes())]
-    paras = [PARA_KEY.format(h) for h in fp.paragraphs]
-    pipe = r.pipeline(transaction=True)
-    pipe.hset(FP_KEY.format(doc_id), mapping=_fp_fields(fp, meta))
-    pipe.expire(FP_KEY.format(doc_id), ttl_s)
-    add_everywhere(pipe, [*bands, *paras], doc_id, ttl_s)
-    pipe.execute()
-    # Read after writing: two copies processed at once by two workers still see each other.
-    pipe = r.pipeline(transaction=False)
-    for key in (*bands, *paras):
-        pipe.smembers(key)
-    votes: Counter[str] = Counter()
-    for members in pipe.execute():
-        # A paragraph on hundreds of articles is boilerplate ("Sign up for ..."), a band
-        # shared by as many is a near-empty text: neither says anything about a copy.
-        if len(members) <= MAX_BUCKET_DOCS:
-            votes.update(as_text(m) for m in members)
-    votes.pop(doc_id, None)
-    candidates = [c for c, _ in votes.most_common(MAX_CANDIDATES)]
-    verified = [
-        (shared_share(fp, other), cand)
-        for cand, other in zip(candidates, _load(r, candidates), strict=True)
-        if other is not None
-    ]
+def best_copy(fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint]]) -> str | None:
+    """Return the candidate sharing the most text with the fingerprint, if enough of it."""
+    verified = [(shared_share(fp, other), cand) for cand, other in candidates]
     verified = [(share, cand) for share, cand in verified if share >= VERSION_SHARE]
-    if not verified:
-        found = r.get(GROUP_OF_KEY.format(doc_id))  # a redelivery keeps its group
-        if not found:
+    return max(verified)[1] if verified else None
+
+
+def queue_join(
+    pipe: Pipeline, doc_id: str, best: str | None, *, ttl_s: int
+) -> Reader[GroupJoin | None]:
+    """Queue joining ``best``'s group (or, with None, finding the article's earlier one)."""
+    keys = [GROUP_OF_KEY.format(best or doc_id), GROUP_OF_KEY.format(doc_id)]
+    pipe.eval(
+        _JOIN_LUA, len(keys), *keys, doc_id, best or "", ttl_s, MEMBERS_KEY.format(""),
+        FP_KEY.format(""), *META_FIELDS,
+    )  # fmt: skip
+
+    def read(replies: Iterator[Any]) -> GroupJoin | None:
+        reply = next(replies)
+        if not reply:
             return None
-        return GroupJoin(as_text(found), frozenset(group_members(r, as_text(found))), False)
-    best = max(verified)[1]
-    group = get_or_set(r, GROUP_OF_KEY.format(best), best, ttl_s)
-    group = get_or_set(r, GROUP_OF_KEY.format(doc_id), group, ttl_s)
-    pipe = r.pipeline(transaction=True)
-    pipe.sadd(MEMBERS_KEY.format(group), best)
-    pipe.sadd(MEMBERS_KEY.format(group), doc_id)
-    pipe.expire(MEMBERS_KEY.format(group), ttl_s)
-    pipe.smembers(MEMBERS_KEY.format(group))
-    _, joined, _, members = pipe.execute()
-    return GroupJoin(group, frozenset(as_text(m) for m in members), bool(joined))
+        group, joined, *members = reply
+        metas = {as_text(m[0]): meta for m in members if (meta := _decode_meta(m[1:]))}
+        ids = frozenset(as_text(m[0]) for m in members)
+        return GroupJoin(as_text(group), ids, bool(joined), metas)
+
+    return read
 
 
-def group_members(r: redis.Redis, group: str) -> set[str]:
-    """Return the doc ids of a syndication group."""
-    return {as_text(m) for m in r.smembers(MEMBERS_KEY.format(group))}
-
-
-def changed_by_join(r: redis.Redis, doc_id: str, join: GroupJoin) -> set[str]:
+def changed_by_join(doc_id: str, join: GroupJoin) -> set[str]:
     """Return the other members whose group fields changed when ``doc_id`` joined.
 
     The original's count changes with every new member; the others only point at
@@ -190,61 +254,79 @@ def changed_by_join(r: redis.Redis, doc_id: str, join: GroupJoin) -> set[str]:
     others = join.members - {doc_id}
     if not join.joined:
         return set(others)
-    metas = read_meta(r, join.members)
-    before, after = choose_original(others, metas), choose_original(join.members, metas)
+    before = choose_original(others, join.metas)
+    after = choose_original(join.members, join.metas)
     if before != after:
         return set(others)
     return {after} if after is not None else set()
 
 
-def read_meta(r: redis.Redis, doc_ids: Iterable[str]) -> dict[str, DocMeta]:
-    """Return the stored metadata of the given articles (those still in Redis)."""
-    ids = list(dict.fromkeys(doc_ids))
-    pipe = r.pipeline(transaction=False)
-    for doc_id in ids:
-        pipe.hmget(FP_KEY.format(doc_id), "url", "published", "agencies", "own_site")
-    out: dict[str, DocMeta] = {}
-    for doc_id, (url, published, agencies, own) in zip(ids, pipe.execute(), strict=True):
-        if url is not None:
-            out[doc_id] = DocMeta(
-                url.decode(), float(published), tuple(json.loads(agencies)), own == b"1"
-            )
-    return out
-
-
-def group_views(r: redis.Redis, doc_ids: Sequence[str]) -> dict[str, GroupView]:
-    """Return the current group view of each article that belongs to a group."""
-    pipe = r.pipeline(transaction=False)
+def queue_group_of(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, str]]:
+    """Queue reading which group each article is in; the reader leaves out the lone ones."""
     for doc_id in doc_ids:
         pipe.get(GROUP_OF_KEY.format(doc_id))
-    group_of = {d: g.decode() for d, g in zip(doc_ids, pipe.execute(), strict=True) if g}
-    pipe = r.pipeline(transaction=False)
-    groups = sorted(set(group_of.values()))
+    return lambda replies: {d: as_text(g) for d in doc_ids if (g := next(replies))}
+
+
+def queue_members(pipe: Pipeline, groups: Sequence[str]) -> Reader[dict[str, frozenset[str]]]:
+    """Queue reading the members of each group."""
     for group in groups:
         pipe.smembers(MEMBERS_KEY.format(group))
-    members = {g: {m.decode() for m in ms} for g, ms in zip(groups, pipe.execute(), strict=True)}
-    metas = read_meta(r, (m for ms in members.values() for m in ms))
-    originals = {g: o for g, ms in members.items() if (o := choose_original(ms, metas))}
-    needed = sorted({*group_of, *originals.values()})
-    fps = dict(zip(needed, _load(r, needed), strict=True))
-    views: dict[str, GroupView] = {}
-    for doc_id, group in group_of.items():
-        original = originals.get(group)
-        count = len(members[group]) - 1
-        if original is None or count < 1:
-            continue
-        if doc_id == original:
-            views[doc_id] = GroupView(group, original, "original", count, None)
-            continue
-        mine, theirs = fps.get(doc_id), fps.get(original)
-        if mine is None or theirs is None:
-            continue
-        relation, shared = relation_to(mine, theirs)
-        views[doc_id] = GroupView(group, original, relation, None, shared)
-    return views
+    return lambda replies: {g: frozenset(map(as_text, next(replies))) for g in groups}
 
 
-def _fp_fields(fp: Fingerprint, meta: DocMeta) -> dict[Any, Any]:
+def queue_meta(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, DocMeta]]:
+    """Queue reading the stored metadata of articles; the reader skips the expired ones."""
+    for doc_id in doc_ids:
+        pipe.hmget(FP_KEY.format(doc_id), *META_FIELDS)
+    return lambda replies: {d: m for d in doc_ids if (m := _decode_meta(next(replies)))}
+
+
+def queue_fingerprints(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, Fingerprint]]:
+    """Queue reading the stored fingerprints of articles; the reader skips the expired ones."""
+    for doc_id in doc_ids:
+        pipe.hmget(FP_KEY.format(doc_id), "shingles", "paras")
+
+    def read(replies: Iterator[Any]) -> dict[str, Fingerprint]:
+        found = {d: next(replies) for d in doc_ids}
+        return {d: _decode_fp(sh, paras) for d, (sh, paras) in found.items() if sh is not None}
+
+    return read
+
+
+def read_meta(r: redis.Redis, doc_ids: Iterable[str]) -> dict[str, DocMeta]:
+    """Return the stored metadata of the given articles (those still in Redis)."""
+    pipe = r.pipeline(transaction=False)
+    read = queue_meta(pipe, list(dict.fromkeys(doc_ids)))
+    return read(iter(pipe.execute()))
+
+
+def group_view(
+    doc_id: str,
+    group: str,
+    members: Collection[str],
+    metas: Mapping[str, DocMeta],
+    fps: Mapping[str, Fingerprint],
+) -> GroupView | None:
+    """Return an article's place in its group, or None while that cannot be told.
+
+    The group needs an original still in Redis and another member; a copy or version
+    needs its own fingerprint and the original's.
+    """
+    original = choose_original(members, metas)
+    count = len(members) - 1
+    if original is None or count < 1:
+        return None
+    if doc_id == original:
+        return GroupView(group, original, "original", count, None)
+    mine, theirs = fps.get(doc_id), fps.get(original)
+    if mine is None or theirs is None:
+        return None
+    relation, shared = relation_to(mine, theirs)
+    return GroupView(group, original, relation, None, shared)
+
+
+def _fp_fields(fp: Fingerprint, meta: DocMeta) -> dict[str, Any]:
     return {
         "shingles": fp.shingles.astype("<u4").tobytes(),
         "signature": fp.signature.astype("<u4").tobytes(),
@@ -256,20 +338,17 @@ def _fp_fields(fp: Fingerprint, meta: DocMeta) -> dict[Any, Any]:
     }
 
 
-def _load(r: redis.Redis, doc_ids: Sequence[str]) -> list[Fingerprint | None]:
-    pipe = r.pipeline(transaction=False)
-    for doc_id in doc_ids:
-        pipe.hmget(FP_KEY.format(doc_id), "shingles", "paras", "signature")
-    out: list[Fingerprint | None] = []
-    for shingles, paras, signature in pipe.execute():
-        if shingles is None:
-            out.append(None)  # expired since it was indexed
-            continue
-        out.append(
-            Fingerprint(
-                np.frombuffer(shingles, dtype="<u4").astype(np.uint32),
-                tuple(paras.decode().split()),
-                np.frombuffer(signature or b"", dtype="<u4").astype(np.uint32),
-            )
-        )
-    return out
+def _decode_fp(shingles: bytes, paras: bytes) -> Fingerprint:
+    # Only the shingles and paragraphs of a stored text are ever compared.
+    return Fingerprint(
+        np.frombuffer(shingles, dtype="<u4").astype(np.uint32),
+        tuple(paras.decode().split()),
+        np.zeros(0, dtype=np.uint32),
+    )
+
+
+def _decode_meta(fields: Sequence[Any]) -> DocMeta | None:
+    url, published, agencies, own = fields
+    if url is None:
+        return None  # expired since it was indexed
+    return DocMeta(as_text(url), float(published), tuple(json.loads(agencies)), own == b"1")

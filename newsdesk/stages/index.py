@@ -153,10 +153,13 @@ def sync_relations(r: redis.Redis, es: Elasticsearch, alias: str) -> int:
         # An article that joined a group or story meanwhile made what was just written
         # stale: those go round again.
         after = relation_fields(r, doc_ids)
-        mark_dirty(r, [*result.retry, *(d for d in fields if after.get(d) != fields[d])])
+        again = [*result.retry, *(d for d in fields if after.get(d) != fields[d])]
+        mark_dirty(r, again)
         for doc_id, reason in result.failed.items():
             log.warning("relation fields of %s not updated: %s", doc_id, reason)
         updated += result.updated
+        if len(doc_ids) < SYNC_BATCH_DOCS and not again:
+            break  # drained: articles queued since then are their own flushes' to rewrite
     return updated
 
 

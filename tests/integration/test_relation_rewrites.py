@@ -12,8 +12,16 @@ import redis
 
 from newsdesk.enrich.fingerprints import fingerprint
 from newsdesk.enrich.relations import DIRTY_KEY, enrich_relations, pop_dirty, relation_fields
-from newsdesk.enrich.stories import STORY_MEMBERS_KEY, StoryDoc, assign_story, shown_story_size
-from newsdesk.enrich.syndication import DocMeta, changed_by_join, link_copies
+from newsdesk.enrich.stories import STORY_MEMBERS_KEY, StoryDoc, queue_join, shown_story_size
+from newsdesk.enrich.syndication import (
+    RELATIONS_TTL_S,
+    DocMeta,
+    GroupJoin,
+    best_copy,
+    changed_by_join,
+    queue_fingerprint,
+)
+from newsdesk.enrich.syndication import queue_join as queue_group_join
 from newsdesk.models import Article
 from newsdesk.urls import url_id
 
@@ -32,7 +40,22 @@ def _drain(r: redis.Redis) -> set[str]:
 
 def _join(r: redis.Redis, doc_id: str, best: str | None, minutes: int) -> tuple[str, int]:
     doc = StoryDoc(STORY.terms, STORY.published_s + 60 * minutes)
-    return assign_story(r, doc_id, doc, linked=[best] if best else [])
+    pipe = r.pipeline(transaction=False)
+    read = queue_join(pipe, doc_id, doc, best, ttl_s=RELATIONS_TTL_S)
+    return read(iter(pipe.execute()))
+
+
+def _link_copies(r: redis.Redis, doc_id: str, meta: DocMeta) -> GroupJoin | None:
+    fp = fingerprint(BODY)
+    pipe = r.pipeline(transaction=False)
+    read = queue_fingerprint(pipe, doc_id, fp, meta, ttl_s=RELATIONS_TTL_S)
+    copies = read(iter(pipe.execute()))
+    best = best_copy(fp, copies.candidates)
+    if best is None and copies.earlier_group is None:
+        return None
+    pipe = r.pipeline(transaction=False)
+    read_join = queue_group_join(pipe, doc_id, best, ttl_s=RELATIONS_TTL_S)
+    return read_join(iter(pipe.execute()))
 
 
 def test_a_growing_story_rewrites_its_members_only_when_its_shown_size_changes(
@@ -96,20 +119,19 @@ def _meta(url: str, minutes: int, agencies: tuple[str, ...] = (), own: bool = Fa
 def test_a_new_copy_rewrites_only_the_original_unless_it_is_the_new_original(
     r: redis.Redis,
 ) -> None:
-    fp = fingerprint(BODY)
-    assert link_copies(r, "wire", fp, _meta("https://wire.example/a", 0, ("AP",))) is None
+    assert _link_copies(r, "wire", _meta("https://wire.example/a", 0, ("AP",))) is None
     for n in range(1, 21):
-        join = link_copies(r, f"copy-{n}", fp, _meta(f"https://p{n}.example/a", n))
+        join = _link_copies(r, f"copy-{n}", _meta(f"https://p{n}.example/a", n))
         assert join is not None and join.joined and len(join.members) == n + 1
-        assert changed_by_join(r, f"copy-{n}", join) == {"wire"}  # its copies_count
+        assert changed_by_join(f"copy-{n}", join) == {"wire"}  # its copies_count
     # The agency's own site outranks a credited copy: every member's copy_of changes.
-    own = link_copies(r, "own", fp, _meta("https://ap.example/a", 30, ("AP",), own=True))
+    own = _link_copies(r, "own", _meta("https://ap.example/a", 30, ("AP",), own=True))
     assert own is not None
-    assert changed_by_join(r, "own", own) == {"wire", *(f"copy-{n}" for n in range(1, 21))}
+    assert changed_by_join("own", own) == {"wire", *(f"copy-{n}" for n in range(1, 21))}
     # A redelivery or a reprocess may have changed the article's credit: all of them.
-    again = link_copies(r, "copy-3", fp, _meta("https://p3.example/a", 3))
+    again = _link_copies(r, "copy-3", _meta("https://p3.example/a", 3))
     assert again is not None and not again.joined
-    assert changed_by_join(r, "copy-3", again) == own.members - {"copy-3"}
+    assert changed_by_join("copy-3", again) == own.members - {"copy-3"}
 
 
 def _article(url: str, minutes: int, agencies: tuple[str, ...] = ()) -> Article:
