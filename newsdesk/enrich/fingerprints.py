@@ -23,6 +23,7 @@ NUM_PERM = 128
 # paragraph index instead.
 LSH_BANDS = 32
 LSH_ROWS = NUM_PERM // LSH_BANDS
+PARA_DIGEST_BYTES = 8
 MIN_PARAGRAPH_WORDS = 8  # shorter lines ("Read more", a byline) would tie everything together
 COPY_CONTAINMENT = 0.9  # this share of a text's shingles found in the original: a copy
 VERSION_SHARE = 0.4  # this share of the shorter text in the longer: the same story's version
@@ -72,7 +73,8 @@ def paragraph_hashes(body: str) -> tuple[str, ...]:
     for line in body.splitlines():
         tokens = words(_DATELINE_RE.sub("", line.strip()))
         if len(tokens) >= MIN_PARAGRAPH_WORDS:
-            out.append(hashlib.blake2b(" ".join(tokens).encode(), digest_size=8).hexdigest())
+            digest = hashlib.blake2b(" ".join(tokens).encode(), digest_size=PARA_DIGEST_BYTES)
+            out.append(digest.hexdigest())
     return tuple(dict.fromkeys(out))
 
 

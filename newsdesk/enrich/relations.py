@@ -39,6 +39,7 @@ from newsdesk.enrich.stories import (
 )
 from newsdesk.enrich.syndication import (
     DIRTY_KEY,
+    RAW_ID_BYTES,
     RELATIONS_TTL_S,
     DocMeta,
     GroupView,
@@ -47,11 +48,13 @@ from newsdesk.enrich.syndication import (
     changed_by_join,
     choose_original,
     group_view,
+    hex_id,
     queue_fingerprint,
     queue_fingerprints,
     queue_group_of,
     queue_members,
     queue_meta,
+    raw_id,
 )
 from newsdesk.enrich.syndication import queue_join as queue_group_join
 from newsdesk.models import Article
@@ -290,13 +293,14 @@ def mark_dirty(r: redis.Redis, doc_ids: Iterable[str]) -> None:
     """Queue articles whose derived fields must be rewritten in the index."""
     ids = list(doc_ids)
     if ids:
-        r.sadd(DIRTY_KEY, *ids)
+        r.sadd(DIRTY_KEY, *map(raw_id, ids))
 
 
 def pop_dirty(r: redis.Redis, count: int) -> list[str]:
     """Take up to ``count`` articles off the rewrite queue."""
     popped: list[bytes] = r.spop(DIRTY_KEY, count) or []  # type: ignore[assignment]
-    return [as_text(d) for d in popped]
+    # Ids queued by an older release are text (64 hex digits), not bytes.
+    return [hex_id(d) if len(d) == RAW_ID_BYTES else as_text(d) for d in popped]
 
 
 def _inherited_agency(

@@ -12,17 +12,15 @@ too, but not their order, their numbers and their quotes all at once.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
 from redis.client import Pipeline
 
-from newsdesk.enrich.syndication import TOP_LUA, Reader, as_text
-from newsdesk.state.redis_state import PREFIX
+from newsdesk.enrich.syndication import KEY_PREFIX, TOP_LUA, Reader, doc_key, hex_id, raw_id
 
 WINDOW_S = 72 * 3600  # a spun copy appears within days of its source, not weeks
 # An anchor in more articles than this within the window ("Monday", "2026") is not rare.
@@ -35,9 +33,11 @@ FULL_CONFIDENCE_ANCHORS = 12  # fewer anchors than this make any match less cert
 MIN_CONFIDENCE = 0.7  # follow-ups by the same desk reuse names in order too: about 0.5
 MAX_QUOTE_WORDS = 8
 
-ANCHOR_KEY = PREFIX + "anchor:{}"  # zset: doc id -> published epoch
-ANCHORS_OF_KEY = PREFIX + "anchors:{}"  # JSON list: one article's anchor sequence
-SPUN_KEY = PREFIX + "spun:{}"  # hash: of, confidence
+ANCHOR_DIGEST_BYTES = 8
+ANCHOR_KEY = KEY_PREFIX + b"anchor:"  # + anchor digest: zset of article id -> published
+# + article id: its anchor sequence as digests (the comparison only asks which are equal)
+ANCHORS_OF_KEY = KEY_PREFIX + b"anchors:"
+SPUN_KEY = KEY_PREFIX + b"spun:"  # + article id: hash of (source id), confidence
 
 # Capitalised words that open sentences without naming anything.
 _FUNCTION_WORDS_TEXT = """
@@ -123,7 +123,7 @@ class SpinCandidate:
     doc_id: str
     published_s: float
     source: str | None  # what it reads as a spin of itself, if anything
-    anchors: list[str]
+    anchors: list[bytes]  # digests
 
 
 @dataclass(frozen=True)
@@ -178,14 +178,14 @@ def extract_anchors(text: str) -> list[str]:
     return anchors
 
 
-def sequence_similarity(a: list[str], b: list[str]) -> float:
+def sequence_similarity(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     """Return the ordered similarity of two anchor sequences (0-1, matching blocks in order)."""
     if not a or not b:
         return 0.0
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def spun_confidence(a: list[str], b: list[str]) -> float:
+def spun_confidence(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     """Return how sure it is that one anchor sequence was spun from the other (0-1)."""
     coverage = min(1.0, min(len(a), len(b)) / FULL_CONFIDENCE_ANCHORS)
     return round(sequence_similarity(a, b) * coverage, 3)
@@ -205,19 +205,17 @@ def queue_anchors(
     With ``without`` it only votes again, for a list long enough to leave those out.
     """
     count = MAX_CANDIDATES + (len(without) if without else SPARE_CANDIDATES)
-    keys = [
-        ANCHORS_OF_KEY.format(doc_id),
-        *(ANCHOR_KEY.format(_digest(a)) for a in dict.fromkeys(anchors)),
-    ]
+    digests = _digests(anchors)
+    keys = [doc_key(ANCHORS_OF_KEY, doc_id), *(ANCHOR_KEY + d for d in dict.fromkeys(digests))]
     low, high = published_s - WINDOW_S, published_s + WINDOW_S
     pipe.eval(
-        _INDEX_LUA, len(keys), *keys, doc_id, ttl_s, repr(published_s), json.dumps(list(anchors)),
-        repr(low), repr(high), MAX_ANCHOR_DF, count, "0" if without else "1",
+        _INDEX_LUA, len(keys), *keys, raw_id(doc_id), ttl_s, repr(published_s),
+        b"".join(digests), repr(low), repr(high), MAX_ANCHOR_DF, count, "0" if without else "1",
     )  # fmt: skip
 
     def read(replies: Iterator[Any]) -> SpinVotes:
         qualified, *found = next(replies)
-        return SpinVotes([(as_text(c), float(t)) for c, t in found], int(qualified))
+        return SpinVotes([(hex_id(c), float(t)) for c, t in found], int(qualified))
 
     return read
 
@@ -227,16 +225,16 @@ def queue_candidates(
 ) -> Reader[list[SpinCandidate]]:
     """Queue reading each candidate's own spin source and its anchor sequence."""
     for doc_id, _ in candidates:
-        pipe.hget(SPUN_KEY.format(doc_id), "of")
+        pipe.hget(doc_key(SPUN_KEY, doc_id), "of")
     if candidates:
-        pipe.mget([ANCHORS_OF_KEY.format(d) for d, _ in candidates])
+        pipe.mget([doc_key(ANCHORS_OF_KEY, d) for d, _ in candidates])
 
     def read(replies: Iterator[Any]) -> list[SpinCandidate]:
         sources = [next(replies) for _ in candidates]
-        anchors = next(replies) if candidates else []
+        sequences = next(replies) if candidates else []
         return [
-            SpinCandidate(d, t, as_text(of) if of is not None else None, json.loads(a or "[]"))
-            for (d, t), of, a in zip(candidates, sources, anchors, strict=True)
+            SpinCandidate(d, t, hex_id(of) if of is not None else None, _split(seq or b""))
+            for (d, t), of, seq in zip(candidates, sources, sequences, strict=True)
         ]
 
     return read
@@ -255,8 +253,9 @@ def choose_spin(
     The later-published article of a pair is the spun copy, whichever arrived first. A
     spin of one of ``related`` (the article and its copies) is a sibling, not a source.
     """
+    mine = _digests(anchors)
     scored = [
-        (spun_confidence(anchors, c.anchors), -c.published_s, c.doc_id)
+        (spun_confidence(mine, c.anchors), -c.published_s, c.doc_id)
         for c in candidates
         if c.source not in related and c.anchors
     ]
@@ -273,8 +272,8 @@ def choose_spin(
 def queue_record(pipe: Pipeline, link: SpunLink, *, ttl_s: int) -> Reader[bool]:
     """Queue recording a spun-copy link; the reader says if it won over one recorded before."""
     pipe.eval(
-        _SET_STRONGER_LUA, 1, SPUN_KEY.format(link.doc_id), link.source_id, link.confidence,
-        ttl_s,
+        _SET_STRONGER_LUA, 1, doc_key(SPUN_KEY, link.doc_id), raw_id(link.source_id),
+        link.confidence, ttl_s,
     )  # fmt: skip
     return lambda replies: bool(next(replies))
 
@@ -282,12 +281,12 @@ def queue_record(pipe: Pipeline, link: SpunLink, *, ttl_s: int) -> Reader[bool]:
 def queue_spun_links(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, SpunLink]]:
     """Queue reading the recorded spun-copy link of each article that has one."""
     for doc_id in doc_ids:
-        pipe.hmget(SPUN_KEY.format(doc_id), "of", "confidence")
+        pipe.hmget(doc_key(SPUN_KEY, doc_id), "of", "confidence")
 
     def read(replies: Iterator[Any]) -> dict[str, SpunLink]:
         found = {d: next(replies) for d in doc_ids}
         return {
-            d: SpunLink(d, as_text(of), float(confidence))
+            d: SpunLink(d, hex_id(of), float(confidence))
             for d, (of, confidence) in found.items()
             if of is not None
         }
@@ -295,5 +294,10 @@ def queue_spun_links(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str,
     return read
 
 
-def _digest(anchor: str) -> str:
-    return hashlib.blake2b(anchor.encode(), digest_size=8).hexdigest()
+def _digests(anchors: Iterable[str]) -> list[bytes]:
+    return [hashlib.blake2b(a.encode(), digest_size=ANCHOR_DIGEST_BYTES).digest() for a in anchors]
+
+
+def _split(sequence: bytes) -> list[bytes]:
+    size = ANCHOR_DIGEST_BYTES
+    return [sequence[i : i + size] for i in range(0, len(sequence), size)]

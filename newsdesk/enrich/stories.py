@@ -33,8 +33,15 @@ from typing import Any
 from elasticsearch import Elasticsearch, NotFoundError
 from redis.client import Pipeline
 
-from newsdesk.enrich.syndication import DIRTY_KEY, TOP_LUA, Reader, as_text
-from newsdesk.state.redis_state import PREFIX
+from newsdesk.enrich.syndication import (
+    DIRTY_KEY,
+    KEY_PREFIX,
+    TOP_LUA,
+    Reader,
+    doc_key,
+    hex_id,
+    raw_id,
+)
 
 WINDOW_S = 72 * 3600
 TOP_TERMS = 40
@@ -52,12 +59,13 @@ MAX_STORY_ARTICLES = 500
 EXACT_STORY_SIZE = 10
 STORY_SIZE_STEPS = (10, 12, 15, 20, 25, 30, 40, 50, 60, 80)  # then the same times 10, 100, ...
 
-TERM_KEY = PREFIX + "term:{}"  # zset: doc id -> published epoch
-DOCS_KEY = PREFIX + "story:docs"  # zset: doc id -> time indexed (the idf denominator)
-STORY_DOC_KEY = PREFIX + "story:doc:{}"  # hash: terms, names, published
-STORY_OF_KEY = PREFIX + "story:of:{}"
-STORY_MEMBERS_KEY = PREFIX + "story:members:{}"  # zset: doc id -> published epoch
-STORY_SHOWN_KEY = PREFIX + "story:shown:{}"  # hash: the id and size documents hold
+# Article ids are their 32 bytes (see newsdesk.enrich.syndication).
+TERM_KEY = KEY_PREFIX + b"terms:"  # + term: zset of article id -> published epoch
+DOCS_KEY = KEY_PREFIX + b"story:docs"  # zset: article id -> time indexed (the idf denominator)
+STORY_DOC_KEY = KEY_PREFIX + b"story:doc:"  # + article id: hash of terms, names, published
+STORY_OF_KEY = KEY_PREFIX + b"story:of:"  # + article id: its story's key (an article id)
+STORY_MEMBERS_KEY = KEY_PREFIX + b"story:members:"  # + story key: zset id -> published
+STORY_SHOWN_KEY = KEY_PREFIX + b"story:shown:"  # + story key: hash of the id and size shown
 
 # Join a story atomically: the story of the best match (first writer wins), then this
 # article's (a redelivery keeps its first), then the members. The (id, size) documents
@@ -223,7 +231,7 @@ def queue_story_doc(
     counts = term_counts(title, body)
     # Only the most frequent words can make the top terms once weighted: look those up.
     terms = sorted(sorted(counts, key=lambda t: (-counts[t], t))[:DF_LOOKUPS])
-    keys = [DOCS_KEY, *(TERM_KEY.format(term) for term in terms)]
+    keys = [DOCS_KEY, *(TERM_KEY + term.encode() for term in terms)]
     pipe.eval(_ZCARDS_LUA, len(keys), *keys)
     casefolded = frozenset(n.casefold() for n in names)
 
@@ -241,18 +249,18 @@ def queue_index_terms(
 ) -> Reader[list[tuple[str, StoryDoc]]]:
     """Queue indexing an article's story profile; the reader returns its best candidates."""
     now_s = time.time()
-    keys = [STORY_DOC_KEY.format(doc_id), DOCS_KEY, *(TERM_KEY.format(t) for t in doc.terms)]
+    keys = [doc_key(STORY_DOC_KEY, doc_id), DOCS_KEY, *(TERM_KEY + t.encode() for t in doc.terms)]
     low, high = doc.published_s - WINDOW_S, doc.published_s + WINDOW_S
     pipe.eval(
-        _INDEX_LUA, len(keys), *keys, doc_id, ttl_s, repr(doc.published_s), repr(now_s),
+        _INDEX_LUA, len(keys), *keys, raw_id(doc_id), ttl_s, repr(doc.published_s), repr(now_s),
         json.dumps(doc.terms), json.dumps(sorted(doc.names)), repr(low), repr(high),
-        MAX_PER_TERM, MIN_SHARED_TERMS, MAX_CANDIDATES, STORY_DOC_KEY.format(""),
+        MAX_PER_TERM, MIN_SHARED_TERMS, MAX_CANDIDATES, STORY_DOC_KEY,
     )  # fmt: skip
 
     def read(replies: Iterator[Any]) -> list[tuple[str, StoryDoc]]:
         return [
             (
-                as_text(cand),
+                hex_id(cand),
                 StoryDoc(json.loads(terms), float(published), frozenset(json.loads(names))),
             )
             for cand, terms, published, names in next(replies)
@@ -296,16 +304,17 @@ def queue_join(
 
     The members whose story fields changed, and ``also_dirty``, are queued for rewriting.
     """
-    keys = [STORY_OF_KEY.format(best or doc_id), STORY_OF_KEY.format(doc_id)]
-    keys += [STORY_DOC_KEY.format(best or doc_id), DIRTY_KEY]
+    keys = [doc_key(STORY_OF_KEY, best or doc_id), doc_key(STORY_OF_KEY, doc_id)]
+    keys += [doc_key(STORY_DOC_KEY, best or doc_id), DIRTY_KEY]
     pipe.eval(
-        _JOIN_LUA, len(keys), *keys, doc_id, repr(doc.published_s), best or "", ttl_s,
-        STORY_MEMBERS_KEY.format(""), STORY_SHOWN_KEY.format(""), *sorted(set(also_dirty)),
+        _JOIN_LUA, len(keys), *keys, raw_id(doc_id), repr(doc.published_s),
+        raw_id(best) if best else b"", ttl_s, STORY_MEMBERS_KEY, STORY_SHOWN_KEY,
+        *sorted(map(raw_id, set(also_dirty))),
     )  # fmt: skip
 
     def read(replies: Iterator[Any]) -> tuple[str, int]:
         _, story_id, size = next(replies)
-        return as_text(story_id), int(size)
+        return hex_id(story_id), int(size)
 
     return read
 
@@ -313,18 +322,18 @@ def queue_join(
 def queue_story_of(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, str]]:
     """Queue reading which story each article is in (the key of its cluster)."""
     for doc_id in doc_ids:
-        pipe.get(STORY_OF_KEY.format(doc_id))
-    return lambda replies: {d: as_text(c) for d in doc_ids if (c := next(replies))}
+        pipe.get(doc_key(STORY_OF_KEY, doc_id))
+    return lambda replies: {d: hex_id(c) for d in doc_ids if (c := next(replies))}
 
 
 def queue_shown(pipe: Pipeline, clusters: Sequence[str]) -> Reader[dict[str, tuple[str, int]]]:
     """Queue reading the ``(story_id, story_size)`` each story's documents hold."""
     for cluster in clusters:
-        pipe.hmget(STORY_SHOWN_KEY.format(cluster), "id", "size")
+        pipe.hmget(doc_key(STORY_SHOWN_KEY, cluster), "id", "size")
 
     def read(replies: Iterator[Any]) -> dict[str, tuple[str, int]]:
         found = {c: next(replies) for c in clusters}
-        return {c: (as_text(i), int(n)) for c, (i, n) in found.items() if i is not None}
+        return {c: (hex_id(i), int(n)) for c, (i, n) in found.items() if i is not None}
 
     return read
 

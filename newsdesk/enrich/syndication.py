@@ -12,7 +12,9 @@ Everything lives in Redis, shared by all workers, under keys with a TTL. Every w
 a set member or a first-writer-wins value, so a redelivered task never counts twice.
 datasketch's own Redis storage for MinHashLSH is not used: it opens its own connection,
 sets no TTL (the index would grow forever), pickles keys, and checks for an existing key
-before writing it, which two workers can both pass.
+before writing it, which two workers can both pass. The Lua scripts here and in the
+other relation modules read the records of the candidates they find, keys not passed
+in KEYS: fine on one Redis server, which is what Newsdesk runs, not on a cluster.
 """
 
 from __future__ import annotations
@@ -26,21 +28,32 @@ import numpy as np
 import redis
 from redis.client import Pipeline
 
-from newsdesk.enrich.fingerprints import VERSION_SHARE, Fingerprint, relation_to, shared_share
+from newsdesk.enrich.fingerprints import (
+    PARA_DIGEST_BYTES,
+    VERSION_SHARE,
+    Fingerprint,
+    relation_to,
+    shared_share,
+)
 from newsdesk.state.redis_state import PREFIX
 
 MAX_CANDIDATES = 50
 MAX_BUCKET_DOCS = 200
 RELATIONS_TTL_S = 7 * 86_400
 
-FP_KEY = PREFIX + "fp:{}"
-LSH_KEY = PREFIX + "lsh:{}:{}"
-PARA_KEY = PREFIX + "para:{}"
-GROUP_OF_KEY = PREFIX + "syn:group-of:{}"
-MEMBERS_KEY = PREFIX + "syn:members:{}"
+# Keys are a family prefix and binary digests, article ids their 32 bytes (half their
+# hex): an article puts its id into some 150 sets, and on Redis 7.0 a one-member set
+# costs 280 bytes where a one-member sorted set costs 120, so buckets are sorted sets.
+KEY_PREFIX = PREFIX.encode()
+FP_KEY = KEY_PREFIX + b"fp:"  # hash: shingles, paragraphs and metadata of one article
+LSH_KEY = KEY_PREFIX + b"lsh:"  # + band number + band digest: zset of article ids
+PARA_KEY = KEY_PREFIX + b"para:"  # + paragraph digest: zset of article ids
+GROUP_OF_KEY = KEY_PREFIX + b"syn:group-of:"
+MEMBERS_KEY = KEY_PREFIX + b"syn:members:"  # set of article ids
 # Set: indexed articles whose relation fields changed (see newsdesk.enrich.relations).
-DIRTY_KEY = PREFIX + "relations:dirty"
+DIRTY_KEY = KEY_PREFIX + b"relations:dirty"
 META_FIELDS = ("url", "published", "agencies", "own_site")
+RAW_ID_BYTES = 32
 
 # Reads of several modules share one round trip: each queues its commands on the
 # pipeline and gets back a reader that takes its replies, in order, from the results.
@@ -83,15 +96,15 @@ local doc, ttl, max_bucket = ARGV[1], ARGV[2], tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 redis.call('EXPIRE', KEYS[1], ttl)
 for i = 3, #KEYS do
-  redis.call('SADD', KEYS[i], doc)
+  redis.call('ZADD', KEYS[i], 0, doc)
   redis.call('EXPIRE', KEYS[i], ttl)
 end
 local votes, order = {}, {}
 for i = 3, #KEYS do
   -- A paragraph on hundreds of articles is boilerplate ("Sign up for ..."), a band
   -- shared by as many is a near-empty text: neither says anything about a copy.
-  if redis.call('SCARD', KEYS[i]) <= max_bucket then
-    for _, member in ipairs(redis.call('SMEMBERS', KEYS[i])) do
+  if redis.call('ZCARD', KEYS[i]) <= max_bucket then
+    for _, member in ipairs(redis.call('ZRANGE', KEYS[i], 0, -1)) do
       if member ~= doc then vote(votes, order, member) end
     end
   end
@@ -192,24 +205,39 @@ def as_text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def raw_id(doc_id: str) -> bytes:
+    """Return an article id (a hex SHA-256) as the 32 bytes Redis holds."""
+    return bytes.fromhex(doc_id)
+
+
+def hex_id(raw: bytes) -> str:
+    """Return the article id of 32 bytes read from Redis."""
+    return raw.hex()
+
+
+def doc_key(prefix: bytes, doc_id: str) -> bytes:
+    """Return the key of one article's record in a family."""
+    return prefix + raw_id(doc_id)
+
+
 def queue_fingerprint(
     pipe: Pipeline, doc_id: str, fp: Fingerprint, meta: DocMeta, *, ttl_s: int
 ) -> Reader[CopyCandidates]:
     """Queue indexing an article's fingerprint; the reader returns what it may copy."""
-    buckets = [LSH_KEY.format(i, h) for i, h in enumerate(fp.band_hashes())]
-    buckets += [PARA_KEY.format(h) for h in fp.paragraphs]
-    keys = [FP_KEY.format(doc_id), GROUP_OF_KEY.format(doc_id), *buckets]
+    buckets = [LSH_KEY + bytes([i]) + bytes.fromhex(h) for i, h in enumerate(fp.band_hashes())]
+    buckets += [PARA_KEY + bytes.fromhex(h) for h in fp.paragraphs]
+    keys = [doc_key(FP_KEY, doc_id), doc_key(GROUP_OF_KEY, doc_id), *buckets]
     fields = [item for pair in _fp_fields(fp, meta).items() for item in pair]
     pipe.eval(
-        _INDEX_LUA, len(keys), *keys, doc_id, ttl_s, MAX_BUCKET_DOCS, MAX_CANDIDATES,
-        FP_KEY.format(""), *fields,
+        _INDEX_LUA, len(keys), *keys, raw_id(doc_id), ttl_s, MAX_BUCKET_DOCS, MAX_CANDIDATES,
+        FP_KEY, *fields,
     )  # fmt: skip
 
     def read(replies: Iterator[Any]) -> CopyCandidates:
         group, *found = next(replies)
         return CopyCandidates(
-            as_text(group) if group else None,
-            [(as_text(cand), _decode_fp(sh, paras)) for cand, sh, paras in found if sh],
+            hex_id(group) if group else None,
+            [(hex_id(cand), _decode_fp(sh, paras)) for cand, sh, paras in found if sh],
         )
 
     return read
@@ -226,10 +254,10 @@ def queue_join(
     pipe: Pipeline, doc_id: str, best: str | None, *, ttl_s: int
 ) -> Reader[GroupJoin | None]:
     """Queue joining ``best``'s group (or, with None, finding the article's earlier one)."""
-    keys = [GROUP_OF_KEY.format(best or doc_id), GROUP_OF_KEY.format(doc_id)]
+    keys = [doc_key(GROUP_OF_KEY, best or doc_id), doc_key(GROUP_OF_KEY, doc_id)]
     pipe.eval(
-        _JOIN_LUA, len(keys), *keys, doc_id, best or "", ttl_s, MEMBERS_KEY.format(""),
-        FP_KEY.format(""), *META_FIELDS,
+        _JOIN_LUA, len(keys), *keys, raw_id(doc_id), raw_id(best) if best else b"", ttl_s,
+        MEMBERS_KEY, FP_KEY, *META_FIELDS,
     )  # fmt: skip
 
     def read(replies: Iterator[Any]) -> GroupJoin | None:
@@ -237,9 +265,9 @@ def queue_join(
         if not reply:
             return None
         group, joined, *members = reply
-        metas = {as_text(m[0]): meta for m in members if (meta := _decode_meta(m[1:]))}
-        ids = frozenset(as_text(m[0]) for m in members)
-        return GroupJoin(as_text(group), ids, bool(joined), metas)
+        metas = {hex_id(m[0]): meta for m in members if (meta := _decode_meta(m[1:]))}
+        ids = frozenset(hex_id(m[0]) for m in members)
+        return GroupJoin(hex_id(group), ids, bool(joined), metas)
 
     return read
 
@@ -264,28 +292,28 @@ def changed_by_join(doc_id: str, join: GroupJoin) -> set[str]:
 def queue_group_of(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, str]]:
     """Queue reading which group each article is in; the reader leaves out the lone ones."""
     for doc_id in doc_ids:
-        pipe.get(GROUP_OF_KEY.format(doc_id))
-    return lambda replies: {d: as_text(g) for d in doc_ids if (g := next(replies))}
+        pipe.get(doc_key(GROUP_OF_KEY, doc_id))
+    return lambda replies: {d: hex_id(g) for d in doc_ids if (g := next(replies))}
 
 
 def queue_members(pipe: Pipeline, groups: Sequence[str]) -> Reader[dict[str, frozenset[str]]]:
     """Queue reading the members of each group."""
     for group in groups:
-        pipe.smembers(MEMBERS_KEY.format(group))
-    return lambda replies: {g: frozenset(map(as_text, next(replies))) for g in groups}
+        pipe.smembers(doc_key(MEMBERS_KEY, group))
+    return lambda replies: {g: frozenset(map(hex_id, next(replies))) for g in groups}
 
 
 def queue_meta(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, DocMeta]]:
     """Queue reading the stored metadata of articles; the reader skips the expired ones."""
     for doc_id in doc_ids:
-        pipe.hmget(FP_KEY.format(doc_id), *META_FIELDS)
+        pipe.hmget(doc_key(FP_KEY, doc_id), *META_FIELDS)
     return lambda replies: {d: m for d in doc_ids if (m := _decode_meta(next(replies)))}
 
 
 def queue_fingerprints(pipe: Pipeline, doc_ids: Sequence[str]) -> Reader[dict[str, Fingerprint]]:
     """Queue reading the stored fingerprints of articles; the reader skips the expired ones."""
     for doc_id in doc_ids:
-        pipe.hmget(FP_KEY.format(doc_id), "shingles", "paras")
+        pipe.hmget(doc_key(FP_KEY, doc_id), "shingles", "paras")
 
     def read(replies: Iterator[Any]) -> dict[str, Fingerprint]:
         found = {d: next(replies) for d in doc_ids}
@@ -327,10 +355,10 @@ def group_view(
 
 
 def _fp_fields(fp: Fingerprint, meta: DocMeta) -> dict[str, Any]:
+    # No MinHash signature: only an article's own is used, to find its buckets.
     return {
         "shingles": fp.shingles.astype("<u4").tobytes(),
-        "signature": fp.signature.astype("<u4").tobytes(),
-        "paras": " ".join(fp.paragraphs),
+        "paras": b"".join(bytes.fromhex(h) for h in fp.paragraphs),
         "url": meta.url,
         "published": repr(meta.published_s),
         "agencies": json.dumps(list(meta.agencies)),
@@ -342,7 +370,9 @@ def _decode_fp(shingles: bytes, paras: bytes) -> Fingerprint:
     # Only the shingles and paragraphs of a stored text are ever compared.
     return Fingerprint(
         np.frombuffer(shingles, dtype="<u4").astype(np.uint32),
-        tuple(paras.decode().split()),
+        tuple(
+            paras[i : i + PARA_DIGEST_BYTES].hex() for i in range(0, len(paras), PARA_DIGEST_BYTES)
+        ),
         np.zeros(0, dtype=np.uint32),
     )
 

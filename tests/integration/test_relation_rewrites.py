@@ -6,6 +6,7 @@ counts what it took: the sum over a story's growth must stay linear in its size.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -19,7 +20,9 @@ from newsdesk.enrich.syndication import (
     GroupJoin,
     best_copy,
     changed_by_join,
+    doc_key,
     queue_fingerprint,
+    raw_id,
 )
 from newsdesk.enrich.syndication import queue_join as queue_group_join
 from newsdesk.models import Article
@@ -34,28 +37,44 @@ BODY = "\n".join(
 )
 
 
+# Article ids are hex SHA-256 digests; the tests name their articles.
+NAMES: dict[str, str] = {}
+
+
+def _id(name: str) -> str:
+    doc_id = hashlib.sha256(name.encode()).hexdigest()
+    NAMES[doc_id] = name
+    return doc_id
+
+
 def _drain(r: redis.Redis) -> set[str]:
-    return set(pop_dirty(r, 100_000))
+    return {NAMES[d] for d in pop_dirty(r, 100_000)}
 
 
-def _join(r: redis.Redis, doc_id: str, best: str | None, minutes: int) -> tuple[str, int]:
+def _join(r: redis.Redis, name: str, best: str | None, minutes: int) -> tuple[str, int]:
     doc = StoryDoc(STORY.terms, STORY.published_s + 60 * minutes)
     pipe = r.pipeline(transaction=False)
-    read = queue_join(pipe, doc_id, doc, best, ttl_s=RELATIONS_TTL_S)
-    return read(iter(pipe.execute()))
+    read = queue_join(pipe, _id(name), doc, _id(best) if best else None, ttl_s=RELATIONS_TTL_S)
+    story_id, size = read(iter(pipe.execute()))
+    return NAMES[story_id], size
 
 
-def _link_copies(r: redis.Redis, doc_id: str, meta: DocMeta) -> GroupJoin | None:
+def _link_copies(r: redis.Redis, name: str, meta: DocMeta) -> GroupJoin | None:
     fp = fingerprint(BODY)
     pipe = r.pipeline(transaction=False)
-    read = queue_fingerprint(pipe, doc_id, fp, meta, ttl_s=RELATIONS_TTL_S)
+    read = queue_fingerprint(pipe, _id(name), fp, meta, ttl_s=RELATIONS_TTL_S)
     copies = read(iter(pipe.execute()))
     best = best_copy(fp, copies.candidates)
     if best is None and copies.earlier_group is None:
         return None
     pipe = r.pipeline(transaction=False)
-    read_join = queue_group_join(pipe, doc_id, best, ttl_s=RELATIONS_TTL_S)
-    return read_join(iter(pipe.execute()))
+    read_join = queue_group_join(pipe, _id(name), best, ttl_s=RELATIONS_TTL_S)
+    join = read_join(iter(pipe.execute()))
+    if join is None:
+        return None
+    metas = {NAMES[d]: meta for d, meta in join.metas.items()}
+    members = frozenset(NAMES[d] for d in join.members)
+    return GroupJoin(NAMES[join.group], members, join.joined, metas)
 
 
 def test_a_growing_story_rewrites_its_members_only_when_its_shown_size_changes(
@@ -80,8 +99,8 @@ def test_a_growing_story_rewrites_its_members_only_when_its_shown_size_changes(
 
 def test_steps_above_a_thousand_are_the_same_in_redis(r: redis.Redis) -> None:
     _join(r, "doc-0", None, 0)
-    members = {f"filler-{i}": STORY.published_s + i for i in range(1, 1_199)}
-    r.zadd(STORY_MEMBERS_KEY.format("doc-0"), members)
+    members = {raw_id(_id(f"filler-{i}")): STORY.published_s + i for i in range(1, 1_199)}
+    r.zadd(doc_key(STORY_MEMBERS_KEY, _id("doc-0")), members)
     _drain(r)
     queued = []
     for n in range(1_200, 1_203):
@@ -148,10 +167,10 @@ def test_copies_of_one_wire_story_cost_linear_rewrites_and_agree_on_the_size(
     copies = 30
     urls = ["https://wire.example/dredging", *(f"https://p{n}.example/d" for n in range(copies))]
     enrich_relations(_article(urls[0], 0, ("AP",)), r=r)
-    total = len(_drain(r))
+    total = len(pop_dirty(r, 100_000))
     for n, url in enumerate(urls[1:], start=1):
         enrich_relations(_article(url, n), r=r)
-        total += len(_drain(r))
+        total += len(pop_dirty(r, 100_000))
         fields = relation_fields(r, [url_id(u) for u in urls[: n + 1]])
         assert {f["story_size"] for f in fields.values()} == {shown_story_size(n + 1)}
         assert fields[url_id(urls[0])]["copies_count"] == n
