@@ -5,7 +5,9 @@ A connection class counts every packed send to the real server (a pipeline is on
 
 from __future__ import annotations
 
+import json
 import random
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 import redis
 
 from newsdesk.enrich.relations import enrich_relations, relation_fields
+from newsdesk.enrich.syndication import TOP_LUA
 from newsdesk.models import Article
 from newsdesk.urls import url_id
 
@@ -98,3 +101,32 @@ def test_relation_fields_read_a_batch_in_at_most_five_round_trips(counted: redis
     assert _CountingConnection.sends - before <= 5
     assert len(fields) == 40
     assert any(f["copy_of"] for f in fields.values())  # copies, so groups were read too
+
+
+# Votes over lists given as JSON, ranked by the scripts' own TOP: what the relation
+# scripts do with the members of buckets, anchors and terms.
+_VOTE_LUA = (
+    TOP_LUA
+    + """
+local votes, order = {}, {}
+for _, list in ipairs(cjson.decode(ARGV[1])) do
+  for _, member in ipairs(list) do vote(votes, order, member) end
+end
+local picked, qualified = top(votes, order, tonumber(ARGV[2]), tonumber(ARGV[3]))
+return {qualified, picked}
+"""
+)
+
+
+def test_votes_in_redis_rank_as_counter_most_common_does(r: redis.Redis) -> None:
+    rng = random.Random(7)
+    for _ in range(50):
+        lists = [rng.sample(WORDS, rng.randint(0, 12)) for _ in range(rng.randint(1, 30))]
+        least, n = rng.randint(1, 4), rng.randint(1, 15)
+        votes: Counter[str] = Counter()
+        for members in lists:
+            votes.update(members)
+        expected = [m for m, c in votes.most_common(n) if c >= least]
+        qualified, picked = r.eval(_VOTE_LUA, 0, json.dumps(lists), least, n)
+        assert [p.decode() for p in picked] == expected
+        assert qualified == sum(1 for c in votes.values() if c >= least)
