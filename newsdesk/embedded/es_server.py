@@ -23,6 +23,26 @@ log = logging.getLogger(__name__)
 
 _LOG_TAIL_LINES = 30
 _STOP_TIMEOUT_S = 30.0
+# Sized for one small node beside Redis and the workers (the whole stack within 1.5 GB).
+DEFAULT_HEAP_MB = 384
+# The heap starts here and grows only as far as the live data needs: the serial collector
+# resizes it after each full collection. A fixed 384 MiB would all become resident once
+# the garbage between two collections had touched it.
+INITIAL_HEAP_MB = 128
+# After the shipped jvm.options in the file order, so they win over its G1 and over the
+# pre-touch ES adds, which makes the whole heap resident at start, used or not.
+JVM_OPTIONS = (
+    # G1 keeps ~54 MiB of remembered sets and card tables beside even this small heap
+    # (Native Memory Tracking); one node on two cores gains nothing from its concurrency.
+    "-XX:-UseG1GC",
+    "-XX:+UseSerialGC",
+    "-XX:-AlwaysPreTouch",
+)
+# The parent breaker's default compares the real heap usage, garbage included, with 95 %
+# of the maximum. The serial collector only collects the old generation when it is full,
+# so just before that the heap is nearly all in use and bulk requests would be refused
+# (429) for garbage. Without it, the breaker adds up what requests hold, up to 70 %.
+NODE_SETTINGS_FOR_SERIAL_GC = {"indices.breaker.total.use_real_memory": False}
 
 
 def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
@@ -38,7 +58,12 @@ class EmbeddedElasticsearch(StartStop):
     """A single-node Elasticsearch 7.9.2 on 127.0.0.1 whose data persists in data_dir."""
 
     def __init__(
-        self, data_dir: Path, *, heap_mb: int = 512, run_user: str = "newsdesk-es", port: int = 0
+        self,
+        data_dir: Path,
+        *,
+        heap_mb: int = DEFAULT_HEAP_MB,
+        run_user: str = "newsdesk-es",
+        port: int = 0,
     ) -> None:
         """Prepare (but do not start) a node that keeps config, data and logs under data_dir.
 
@@ -92,17 +117,23 @@ class EmbeddedElasticsearch(StartStop):
             "node.portsfile": True,
             "cluster.routing.allocation.disk.threshold_enabled": False,
             "action.destructive_requires_name": True,
+            **NODE_SETTINGS_FOR_SERIAL_GC,
         }
         # JSON scalars are valid YAML and quote paths safely.
         yml = "".join(f"{key}: {json.dumps(value)}\n" for key, value in settings.items())
         (config_dir / "elasticsearch.yml").write_text(yml)
-        # The shipped jvm.options points heap dumps and JVM crash logs at the read-only ES home.
+        # Heap and collector (above), and heap dumps and JVM crash logs in the data dir: the
+        # shipped jvm.options points them at the read-only ES home.
         options_dir = config_dir / "jvm.options.d"
         options_dir.mkdir(exist_ok=True)
-        (options_dir / "newsdesk.options").write_text(
-            f"-XX:HeapDumpPath={self.data_dir / 'data'}\n"
-            f"-XX:ErrorFile={self.data_dir / 'logs'}/hs_err_pid%p.log\n"
-        )
+        options = [
+            f"-Xms{min(INITIAL_HEAP_MB, self.heap_mb)}m",
+            f"-Xmx{self.heap_mb}m",
+            *JVM_OPTIONS,
+            f"-XX:HeapDumpPath={self.data_dir / 'data'}",
+            f"-XX:ErrorFile={self.data_dir / 'logs'}/hs_err_pid%p.log",
+        ]
+        (options_dir / "newsdesk.options").write_text("".join(f"{opt}\n" for opt in options))
         return config_dir
 
     def start(self, timeout_s: float = 120.0) -> str:
@@ -127,9 +158,7 @@ class EmbeddedElasticsearch(StartStop):
             ES_TMPDIR=str(self.data_dir / "tmp"),  # else every start leaves /tmp/elasticsearch-*
             JAVA_HOME=str(es_home / "jre-15"),
             # The bundled log4j is 2.11.1: disable message lookups (CVE-2021-44228).
-            ES_JAVA_OPTS=(
-                f"-Xms{self.heap_mb}m -Xmx{self.heap_mb}m -Dlog4j2.formatMsgNoLookups=true"
-            ),
+            ES_JAVA_OPTS="-Dlog4j2.formatMsgNoLookups=true",
         )
         popen_kw: dict[str, Any] = {}
         if as_root:
@@ -157,7 +186,7 @@ class EmbeddedElasticsearch(StartStop):
                 start_new_session=True,
                 **popen_kw,
             )
-            atexit.register(self.stop)  # never leave a 700 MB JVM behind a crashed parent
+            atexit.register(self.stop)  # never leave a 400 MB JVM behind a crashed parent
             self._url = self._await_ready(ports_file, started_s + timeout_s)
         except BaseException:
             self.stop()
