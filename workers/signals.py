@@ -7,11 +7,9 @@ it was about; the same signals time the run for ``newsdesk_task_duration_seconds
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -22,7 +20,6 @@ from celery.signals import (
     task_postrun,
     task_prerun,
     task_retry,
-    worker_process_init,
     worker_process_shutdown,
     worker_ready,
     worker_shutdown,
@@ -40,8 +37,6 @@ _metrics_server: list[metrics.MetricsServer] = []
 # task id -> start time; not a context variable, because the thread pool runs several
 # tasks at once and the prerun and postrun of one task must find each other.
 _started_s: dict[str, float] = {}
-# glibc's malloc_trim, once a prefork child has looked it up (see trim_heap_after_tasks).
-_malloc_trim: list[Callable[[int], int]] = []
 
 
 def _heartbeat_loop() -> None:
@@ -90,28 +85,6 @@ def stop_heartbeat(**_: Any) -> None:
         _metrics_server.pop().close()
 
 
-@worker_process_init.connect
-def trim_heap_after_tasks(**_: Any) -> None:
-    """Make this prefork child give its freed heap back to the system after each task."""
-    # A process task parses a 100 KB page into lxml trees and spaCy docs; glibc keeps what
-    # they freed in its arenas, so a child's RSS ratchets up to its largest pages. Trimming
-    # takes ~1.6 ms after a ~180 ms task and lowers a child's peak by ~20 MiB. Only prefork
-    # children send this signal: they run one task at a time, where a threads pool's
-    # tasks would contend for the arena locks the trim takes.
-    try:
-        _malloc_trim[:] = [ctypes.CDLL("libc.so.6").malloc_trim]
-    except (OSError, AttributeError):
-        log.info("no glibc malloc_trim here: freed heap stays with the process")
-
-
-def release_free_heap() -> bool:
-    """Return True if freed heap went back to the system (only in a prefork child on glibc)."""
-    if not _malloc_trim:
-        return False
-    _malloc_trim[0](0)
-    return True
-
-
 @worker_process_shutdown.connect
 def close_services(**_: Any) -> None:
     """Close this process's clients."""
@@ -139,12 +112,11 @@ def bind_task_context(
 
 @task_postrun.connect
 def clear_task_context(task_id: str, task: Task, **_: Any) -> None:
-    """Record the run's duration, clear the log context and trim the heap (any end of a run)."""
+    """Record the run's duration and clear the log context (success, failure or retry)."""
     started_s = _started_s.pop(task_id, None)
     if started_s is not None:
         metrics.TASK_DURATION.labels(task=task.name).observe(time.monotonic() - started_s)
     clear_log_context()
-    release_free_heap()
 
 
 @task_failure.connect
