@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from newsdesk.enrich.stories import EXACT_STORY_SIZE
 from newsdesk.search.query import SearchResult, search_articles
 from workers.cli.common import (
     DATA_DIR_OPTION,
@@ -68,12 +69,20 @@ def search(
     print_result(result, show_facets=facets)
 
 
+def story_size_label(size: int | None) -> str:
+    """Return a story's size as shown: exact up to EXACT_STORY_SIZE, then a lower bound."""
+    n = size or 1
+    return f"{n}+" if n > EXACT_STORY_SIZE else str(n)
+
+
 def print_result(result: SearchResult, *, show_facets: bool) -> None:
     """Print hits (title, outlet, date, snippets) and, if asked, facet counts."""
     out.print(f"[bold]{result.total}[/] article(s)")
     for hit in result.hits:
         date = (hit.published_at or "")[:16].replace("T", " ")
-        more = f" · story of {hit.story_size}" if (hit.story_size or 0) > 1 else ""
+        more = (
+            f" · story of {story_size_label(hit.story_size)}" if (hit.story_size or 0) > 1 else ""
+        )
         out.print(f"\n[bold]{hit.title}[/]  [dim]{hit.source or ''} · {date}{more}[/]")
         out.print(f"[blue]{hit.url}[/]", highlight=False)
         for snippet in hit.snippets:
