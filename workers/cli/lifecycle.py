@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from elasticsearch import ApiError, TransportError
@@ -26,7 +27,6 @@ from newsdesk.feeds.config import parse_duration_s
 from newsdesk.search.es_tasks import TaskProgress
 from newsdesk.search.lifecycle import LifecycleError, prune, reindex
 from newsdesk.settings import Settings
-from newsdesk.stages.reprocess import ReprocessSummary, reprocess_pages
 from workers.cli.common import (
     DATA_DIR_OPTION,
     JSON_OPTION,
@@ -40,6 +40,9 @@ from workers.cli.common import (
     services_or_embedded,
 )
 from workers.cli.search import parse_since
+
+if TYPE_CHECKING:
+    from newsdesk.stages.reprocess import ReprocessSummary
 
 INTERRUPTED_EXIT = 130  # the shell's code for a command stopped by Ctrl-C
 UNCHANGED = "the alias is unchanged and no new index is left behind"
@@ -195,6 +198,10 @@ def _reprocess(
     from newsdesk.enrich.entities import EntityExtractor
 
     bar = bars.add_task(f"reprocess → {target or settings.index_alias}", total=None)
+    # Imported here: the process stage's libraries would weigh on every CLI command,
+    # `worker start` (the io worker) among them.
+    from newsdesk.stages.reprocess import reprocess_pages
+
     return reprocess_pages(
         connect_redis(settings),
         connect_es(settings),

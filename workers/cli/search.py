@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from newsdesk.enrich.stories import EXACT_STORY_SIZE
 from newsdesk.search.query import SearchResult, search_articles
 from workers.cli.common import (
     DATA_DIR_OPTION,
@@ -71,6 +70,8 @@ def search(
 
 def story_size_label(size: int | None) -> str:
     """Return a story's size as shown: exact up to EXACT_STORY_SIZE, then a lower bound."""
+    from newsdesk.enrich.stories import EXACT_STORY_SIZE  # here: keeps scipy out of the CLI
+
     n = size or 1
     return f"{n}+" if n > EXACT_STORY_SIZE else str(n)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from newsdesk.enrich.stories import list_story
 from workers.cli.common import (
     DATA_DIR_OPTION,
     JSON_OPTION,
@@ -28,6 +27,10 @@ def story(
     """List a story's articles with their relations (original, copy, version, spun copy)."""
     settings = load_settings(data_dir=data_dir)
     with services_or_embedded(settings) as (resolved, _stack):
+        # Imported here: relations pull in datasketch and scipy, which `worker start` (the
+        # io worker) must not carry.
+        from newsdesk.enrich.stories import list_story
+
         articles = list_story(connect_es(resolved), resolved.index_alias, story_id)
     if not articles:
         fail(f"no story or article with id {story_id!r}", code=1)

@@ -42,6 +42,17 @@ def test_starting_a_worker_imports_no_extraction_or_nlp_library() -> None:
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
+# `newsdesk worker start` (the path docker-compose takes) starts the worker inside the CLI.
+CLI_WORKER_START = "import workers.cli\n" + WORKER_START
+
+
+def test_starting_a_worker_from_the_cli_imports_no_extraction_or_nlp_library() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CLI_WORKER_START], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
 def test_the_task_modules_are_still_the_apps() -> None:
     # Guards the test above: it must look at the modules the worker really includes.
     from workers.app import app  # noqa: PLC0415
