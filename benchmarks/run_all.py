@@ -29,6 +29,16 @@ import end_to_end  # benchmarks/ is a folder of scripts, not a package
 import peer
 import schedule_scale
 
+# At the whole tree's peak: what is not the stack itself (the benchmark process with its
+# loopback outlets and sampler, and py-spy when profiling).
+NOT_THE_STACK = frozenset({"driver", "other"})
+
+
+def stack_peak_mib(memory: dict[str, Any]) -> float:
+    """Return the RSS of Elasticsearch, Redis and the workers at the tree's peak."""
+    return sum(v for k, v in memory["peak_parts_mib"].items() if k not in NOT_THE_STACK)
+
+
 # The end-to-end run goes first, so the driver's memory (counted in the stack's peak)
 # is not swollen by what the other benchmarks loaded.
 NAMES = ("e2e", "scale", "peer")
@@ -64,6 +74,7 @@ def summary_rows(results: dict[str, Any]) -> list[str]:
     e2e = results.get("e2e")
     if e2e:
         t, limit = e2e["throughput"], e2e["limit"]
+        stack_mib = stack_peak_mib(e2e["memory"])
         rows += [
             _row("end-to-end articles/s (first poll → searchable)", t["articles_per_s"], "", None),
             _row("single-core limit, pages/CPU-s", limit["pages_per_cpu_s"], "", None),
@@ -72,10 +83,13 @@ def summary_rows(results: dict[str, Any]) -> list[str]:
                 e2e["ratio_to_2_cores"] >= 0.8,
             ),
             _row(
-                "peak RSS, whole stack (MiB)", e2e["memory"]["peak_rss_mib"], "≤ 1,536",
-                e2e["memory"]["peak_rss_mib"] <= 1536,
+                "peak RSS: Elasticsearch, Redis, workers (MiB)", stack_mib, "≤ 1,536",
+                stack_mib <= 1536,
             ),
-            _row("peak PSS, whole stack (MiB)", e2e["memory"]["peak_pss_mib"], "", None),
+            _row("peak RSS, with the benchmark's own process (MiB)",
+                 e2e["memory"]["peak_rss_mib"], "", None),
+            _row("peak PSS, with the benchmark's own process (MiB)",
+                 e2e["memory"]["peak_pss_mib"], "", None),
             _row("Redis: relation keys per article (B)", t["relations_b_per_article"], "", None),
         ]  # fmt: skip
         f = e2e.get("freshness")
