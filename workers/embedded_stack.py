@@ -16,7 +16,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 
@@ -53,6 +53,8 @@ class EmbeddedStack:
         self._redis: EmbeddedRedis | None = None
         self._es: EmbeddedElasticsearch | None = None
         self._workers: list[subprocess.Popen[bytes]] = []
+        # How each worker was started, to start it again the same way if it dies.
+        self._worker_args: dict[int, dict[str, Any]] = {}
         self.resolved = settings
         self._published = False
         self._state_file = self.data_dir / STATE_FILE_NAME
@@ -112,6 +114,7 @@ class EmbeddedStack:
         loglevel: str = "WARNING",
     ) -> subprocess.Popen[bytes]:
         """Start a Celery worker subprocess on the resolved settings; its log goes to data_dir."""
+        args = {"queues": queues, "pool": pool, "concurrency": concurrency, "loglevel": loglevel}
         log_dir = self.data_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_file = (log_dir / "worker.log").open("ab")
@@ -125,7 +128,24 @@ class EmbeddedStack:
         proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         log_file.close()
         self._workers.append(proc)
+        self._worker_args[proc.pid] = args
         return proc
+
+    def restart_exited_workers(self) -> list[int]:
+        """Start again, the same way, each worker that exited; return their exit codes.
+
+        A worker killed by the kernel (out of memory) or by hand would otherwise leave its
+        queues unserved until `newsdesk run` itself is restarted.
+        """
+        codes: list[int] = []
+        for proc in list(self._workers):
+            code = proc.poll()
+            if code is None:
+                continue
+            self._workers.remove(proc)
+            codes.append(code)
+            self.start_worker(**self._worker_args.pop(proc.pid))
+        return codes
 
     def close(self) -> None:
         """Stop workers, then Elasticsearch, then Redis (each only if started here)."""
@@ -139,6 +159,7 @@ class EmbeddedStack:
                 proc.kill()
                 proc.wait()
         self._workers.clear()
+        self._worker_args.clear()
         if self._published:
             self._state_file.unlink(missing_ok=True)
             self._published = False

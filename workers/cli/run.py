@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -46,6 +47,9 @@ from workers.embedded_stack import EmbeddedStack
 from workers.ingest import IngestTimeout, ingest_once
 from workers.logs import redact_url
 
+# How often `newsdesk run` looks for a local worker that died.
+WORKER_CHECK_S = 2.0
+
 WORKERS_OPTION = typer.Option(
     True,
     "--worker/--no-worker",
@@ -82,10 +86,24 @@ def run(
             f"Elasticsearch {redact_url(resolved.es_url or '')}; "
             f"feeds from {resolved.feeds_path}. Ctrl-C to stop."
         )
+        watcher = threading.Thread(
+            target=_restart_dead_workers, args=(stack, sched.stop_event), daemon=True
+        )
+        watcher.start()
         try:
             sched.run_forever()
         except KeyboardInterrupt:
             console.print("stopping")
+        finally:
+            sched.stop_event.set()
+            watcher.join(WORKER_CHECK_S + 1)
+
+
+def _restart_dead_workers(stack: EmbeddedStack, stop: threading.Event) -> None:
+    """Until stop is set, start again any local worker that exited, and say so."""
+    while not stop.wait(WORKER_CHECK_S):
+        for code in stack.restart_exited_workers():
+            console.print(f"[yellow]worker exited (code {code}); started again[/]")
 
 
 def ingest(
