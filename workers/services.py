@@ -17,7 +17,7 @@ from elasticsearch import Elasticsearch
 
 from newsdesk.enrich.entities import EntityExtractor
 from newsdesk.http.fetch import build_http_client
-from newsdesk.search.client import build_es_client
+from newsdesk.search.client import es_client_for
 from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         http=build_http_client(settings.fetch),
         redis=redis.Redis.from_url(settings.redis_url, health_check_interval=30),
-        es=build_es_client(
-            settings.es_url,
-            compat_7x=settings.es_compat_7x,
-            username=settings.es_username,
-            password=settings.es_password,
-            ca_certs=settings.es_ca_certs,
-        ),
+        es=es_client_for(settings),
     )
 
 

@@ -12,6 +12,8 @@ from elastic_transport._node import NodeApiResponse
 from elastic_transport.client_utils import DEFAULT, DefaultType
 from elasticsearch import ApiError, Elasticsearch
 
+from newsdesk.settings import Settings
+
 # The 9.x client asks for "compatible-with=9" media types, which a 7.9 server answers with 406.
 _COMPAT_MEDIA_TYPE = re.compile(
     r"application/vnd\.elasticsearch\+(json|x-ndjson)\s*;\s*compatible-with=\d+"
@@ -68,6 +70,20 @@ def build_es_client(
         client_options["ca_certs"] = ca_certs
     client_options.update(options)
     return Elasticsearch(url, **client_options)
+
+
+def es_client_for(settings: Settings, *, request_timeout_s: float = 30.0) -> Elasticsearch:
+    """Build the client for the configured cluster (URL, credentials, CA, 7.x engine)."""
+    if not settings.es_url:
+        raise ValueError("NEWSDESK_ES_URL is not set")
+    return build_es_client(
+        settings.es_url,
+        compat_7x=settings.es_compat_7x,
+        username=settings.es_username,
+        password=settings.es_password,
+        ca_certs=settings.es_ca_certs,
+        request_timeout_s=request_timeout_s,
+    )
 
 
 def _client_urls(es: Elasticsearch) -> str:

@@ -11,7 +11,7 @@ import redis
 from elasticsearch import Elasticsearch
 from fastapi import Request
 
-from newsdesk.search.client import build_es_client
+from newsdesk.search.client import es_client_for
 from newsdesk.settings import Settings
 
 # Fields other parts of Newsdesk add to the mapping over time (story_id, copy_of...)
@@ -66,14 +66,7 @@ def build_api_services(settings: Settings) -> ApiServices:
             socket_timeout=REDIS_TIMEOUT_S,
             health_check_interval=30,
         ),
-        es=build_es_client(
-            settings.es_url,
-            compat_7x=settings.es_compat_7x,
-            username=settings.es_username,
-            password=settings.es_password,
-            ca_certs=settings.es_ca_certs,
-            request_timeout_s=ES_REQUEST_TIMEOUT_S,
-        ),
+        es=es_client_for(settings, request_timeout_s=ES_REQUEST_TIMEOUT_S),
         alias=settings.index_alias,
     )
 

@@ -14,7 +14,7 @@ import typer
 from elasticsearch import Elasticsearch
 from rich.console import Console
 
-from newsdesk.search.client import build_es_client
+from newsdesk.search.client import es_client_for
 from newsdesk.settings import Settings, SettingsError
 from workers.embedded_stack import EmbeddedStack, EmbeddedStartError
 from workers.logs import configure_logging, redact_url
@@ -84,13 +84,7 @@ def connect_es(settings: Settings) -> Elasticsearch:
     """Return an Elasticsearch client for ``settings``; exit 3 if it does not answer."""
     if not settings.es_url:
         fail("NEWSDESK_ES_URL is not set")
-    es = build_es_client(
-        settings.es_url,
-        compat_7x=settings.es_compat_7x,
-        username=settings.es_username,
-        password=settings.es_password,
-        ca_certs=settings.es_ca_certs,
-    )
+    es = es_client_for(settings)
     try:
         es.info()
     except Exception as exc:  # noqa: BLE001 - any failure here means "not usable"; say why
