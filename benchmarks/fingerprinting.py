@@ -33,7 +33,6 @@ from typing import Any
 
 import redis
 from process_limit import BASE_URL
-from process_limit import page_ref as site_page
 from process_stage import demo_pages, page_ref
 from synthetic_site import SyntheticSite
 
@@ -115,7 +114,7 @@ def _synthetic_articles(count: int, cache: Path | None) -> list[Article]:
         for item in order:
             html = (site.root / item.path.lstrip("/")).read_bytes()
             html = html.replace(b"{base_url}", BASE_URL.encode())
-            page = process_page(site_page(BASE_URL + item.path), html, min_body_chars=200)
+            page = process_page(page_ref(BASE_URL + item.path), html, min_body_chars=200)
             articles.append(add_text_facets(page, extractor))
     if cache is not None:
         cache.write_text(json.dumps([a.to_json() for a in articles]))

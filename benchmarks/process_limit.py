@@ -16,27 +16,18 @@ import argparse
 import json
 import os
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+from process_stage import page_ref
 
 from newsdesk.enrich.entities import EntityExtractor
 from newsdesk.errors import PermanentError
-from newsdesk.models import FeedEntry, FetchedPage
 from newsdesk.stages.enrich import add_text_facets
 from newsdesk.stages.process import process_page
 
 BASE_URL = "http://127.0.0.2:8000"
 WARMUP_PAGES = 5
 MIN_BODY_CHARS = 200
-
-
-def page_ref(url: str) -> FetchedPage:
-    """Return a FetchedPage as the fetch stage would hand it over (body passed separately)."""
-    entry = FeedEntry(url=url, link=url, feed_id="bench", feed_name="Bench", feed_url=url)
-    return FetchedPage(
-        entry=entry, final_url=url, status_code=200, content_type="text/html",
-        fetched_at=datetime.now(UTC), body_key="unused", encoding="utf-8",
-    )  # fmt: skip
 
 
 def load_pages(root: Path, sample: int) -> list[tuple[str, bytes]]:
