@@ -221,10 +221,10 @@ def _seen_memory(r: redis.Redis, count: int) -> dict[str, Any]:
     rng = random.Random(3)
     before = _used(r)
     ids = [f"{rng.getrandbits(256):064x}" for _ in range(count)]
-    pipe = r.pipeline(transaction=False)
-    for url_id in ids:
-        pipe.set(redis_state.seen_key(url_id), "1", nx=True, ex=90 * 86_400)
-    pipe.execute()
+    # As polls claim them: by feedfuls of 40, each under its poll task's id.
+    for start in range(0, count, 40):
+        claimant = f"{rng.getrandbits(128):032x}"
+        redis_state.claim_articles(r, ids[start : start + 40], 90 * 86_400, claimant)
     return {
         "seen_b_per_article_used_memory": (_used(r) - before) / count,
         "seen_b_per_article_memory_usage": int(
