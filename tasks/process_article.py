@@ -7,7 +7,7 @@ from typing import Any
 from newsdesk.errors import PermanentError
 from newsdesk.models import FetchedPage
 from newsdesk.search.pages import raw_page_for
-from newsdesk.state.redis_state import load_page
+from newsdesk.state.redis_state import load_compressed_page, unpack_page
 from workers import routing
 from workers.app import app
 from workers.task_base import RETRY_POLICY, NewsdeskTask
@@ -26,14 +26,18 @@ def process_article(self: NewsdeskTask, payload: dict[str, Any]) -> None:
 
     svc = self.services
     page = FetchedPage.from_json(payload)
-    html = load_page(svc.redis, page.body_key) if page.body_key else None
+    # Kept compressed as parked: the raw page stores the same zlib stream.
+    packed = load_compressed_page(svc.redis, page.body_key) if page.body_key else None
+    html = unpack_page(packed) if packed is not None else None
     if html is None and page.fetch_error is None:
         raise PermanentError(f"{page.final_url}: stored page expired", reason="page_expired")
     article = process_page(page, html, min_body_chars=svc.settings.min_body_chars)
     article = add_text_facets(article, svc.entities)
     article = enrich_relations(article, r=svc.redis)
     entry = page.entry
-    raw_page = raw_page_for(page, html, article, keep=svc.settings.keep_raw_pages)
+    raw_page = raw_page_for(
+        page, html, article, keep=svc.settings.keep_raw_pages, compressed=packed
+    )
     if queue_for_index(
         svc.redis, article, feed_id=entry.feed_id, run_id=entry.run_id, raw_page=raw_page
     ):

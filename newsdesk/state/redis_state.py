@@ -134,7 +134,12 @@ def load_compressed_page(r: redis.Redis, key: str) -> bytes | None:
 def load_page(r: redis.Redis, key: str) -> bytes | None:
     """Return a stored page body, or None if it expired or was never stored."""
     packed = load_compressed_page(r, key)
-    return None if packed is None else zlib.decompress(packed)
+    return None if packed is None else unpack_page(packed)
+
+
+def unpack_page(packed: bytes) -> bytes:
+    """Return the page body from the compressed form it waits in."""
+    return zlib.decompress(packed)
 
 
 def schedule_feed(r: redis.Redis, feed_id: str, due_s: float, *, only_if_new: bool = False) -> None:
